@@ -1,0 +1,112 @@
+/**
+ * Composition root: zone source → snapshot → DNS server, plus reload. `build()` is what the CLI
+ * and the integration tests use; it reads no environment and parses no flags.
+ */
+import { pino, type Logger } from 'pino';
+import { formatProblem } from './errors.js';
+import type { ZoneDefinition } from './config/zone-types.js';
+import { PoolStateStore } from './balance/pool.js';
+import { buildSnapshot, type ServerIdentity, type Snapshot } from './pipeline/snapshot.js';
+import { startDnsServer, type DnsServer, type Endpoint } from './transport/server.js';
+import { ZoneFileSource, type ZoneLoadReport } from './store/zone-files.js';
+import { keyToText } from './wire/name.js';
+
+export interface BuildOptions {
+  /** zones directory (watched and reloaded), or … */
+  zonesDir?: string;
+  /** … zones given directly (tests) */
+  zones?: ZoneDefinition[];
+  listen: Endpoint[];
+  identity?: Partial<ServerIdentity>;
+  maxUdpPayload?: number;
+  tcpIdleTimeoutMs?: number;
+  tcpMaxConnections?: number;
+  watch?: boolean;
+  queryLog?: boolean;
+  logger?: Logger;
+}
+
+export interface App {
+  readonly logger: Logger;
+  readonly endpoints: Endpoint[];
+  readonly server: DnsServer;
+  snapshot(): Snapshot;
+  /** reload zone files (SIGHUP, file change); the previous version of a bad file keeps serving */
+  reload(): Promise<ZoneLoadReport | null>;
+  /** replace the zone set directly (tests, later the admin API) */
+  setZones(zones: ZoneDefinition[]): void;
+  close(): Promise<void>;
+}
+
+const RTYPE: Record<number, string> = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 255: 'ANY', 257: 'CAA' };
+
+export async function build(opts: BuildOptions): Promise<App> {
+  const logger = opts.logger ?? pino({ level: 'silent' });
+  const identity: ServerIdentity = { identity: null, version: null, nsid: null, ...opts.identity };
+  const states = new PoolStateStore();
+  const source = opts.zonesDir ? new ZoneFileSource(opts.zonesDir) : null;
+  let zones: ZoneDefinition[] = opts.zones ?? [];
+  let current: Snapshot;
+
+  const rebuild = () => {
+    current = buildSnapshot({ zones, identity }, states);
+  };
+
+  const reload = async (): Promise<ZoneLoadReport | null> => {
+    if (!source) return null;
+    const report = await source.load();
+    for (const p of report.problems) logger.error({ file: p.file, line: p.line, field: p.field }, `zone rejected, previous version keeps serving: ${formatProblem(p)}`);
+    for (const z of report.serialNotBumped) logger.warn({ zone: z }, 'zone content changed but its SOA serial did not: secondaries and caches will not notice');
+    if (report.changed.length) {
+      zones = report.zones;
+      try {
+        rebuild();
+      } catch (err) {
+        logger.error({ err }, 'could not build the new snapshot; previous one keeps serving');
+        return report;
+      }
+      logger.info({ zones: report.changed, generation: current.generation }, 'zones loaded');
+    }
+    return report;
+  };
+
+  rebuild();
+  if (source) await reload();
+
+  const server = await startDnsServer({
+    listen: opts.listen,
+    maxUdpPayload: opts.maxUdpPayload ?? 1232,
+    maxConnections: opts.tcpMaxConnections ?? 1000,
+    idleTimeoutMs: opts.tcpIdleTimeoutMs ?? 10_000,
+    getSnapshot: () => current,
+    onError: (err, packet) => logger.error({ err, packet: packet.toString('base64') }, 'internal error answering a query (SERVFAIL sent)'),
+    onQuery: opts.queryLog
+      ? (i) => logger.info({ q: keyToText(i.qname.toString('latin1')), type: RTYPE[i.qtype] ?? i.qtype, rcode: i.rcode, proto: i.transport, client: i.address, size: i.size, tc: i.tc }, 'query')
+      : undefined,
+  });
+
+  // reloads run one at a time, in the order asked for
+  let chain: Promise<unknown> = Promise.resolve();
+  const queuedReload = (): Promise<ZoneLoadReport | null> => {
+    const p = chain.then(reload);
+    chain = p.catch((err) => logger.error({ err }, 'reload failed'));
+    return p;
+  };
+  const stopWatch = source && opts.watch ? source.watch(() => void queuedReload().catch(() => {})) : () => {};
+
+  return {
+    logger,
+    endpoints: server.endpoints,
+    server,
+    snapshot: () => current,
+    reload: queuedReload,
+    setZones(z) {
+      zones = z;
+      rebuild();
+    },
+    async close() {
+      stopWatch();
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * A pool made ready for queries: per address family, the eligible members with the algorithm
+ * bound to them, every member's RDATA encoded once, and the state that outlives snapshots.
+ * Built whenever a snapshot is built (zone reload, drain, health change); never per query.
+ */
+import { isIP } from 'node:net';
+import type { FallbackDef, MemberDef, PoolDef } from '../config/zone-types.js';
+import { parseAddress } from '../wire/address.js';
+import { algorithms } from './registry.js';
+import { createPoolState } from './state.js';
+import type { BoundAlgorithm, Candidate, PoolState } from './types.js';
+
+/** Whether a member may be chosen now, and if not why (explain shows the reason). */
+export type MemberStatus = (zone: string, pool: string, member: MemberDef) => { eligible: boolean; reason?: string };
+
+export const defaultMemberStatus: MemberStatus = (_z, _p, m) => {
+  if (!m.enabled) return { eligible: false, reason: 'disabled (enabled: false)' };
+  if (m.weight <= 0) return { eligible: false, reason: 'weight 0' };
+  return { eligible: true };
+};
+
+export interface PoolFamily {
+  readonly family: 4 | 6;
+  /** eligible members, in definition order */
+  readonly members: readonly Candidate[];
+  /** every enabled member of this family regardless of health (fallback: all) */
+  readonly all: readonly Candidate[];
+  /** members of this family that are not eligible, with the reason */
+  readonly excluded: readonly { name: string; reason: string }[];
+  /** wire RDATA and text per candidate index (definition order) */
+  readonly rdata: readonly Buffer[];
+  readonly text: readonly string[];
+  readonly bound: BoundAlgorithm;
+  readonly state: PoolState;
+}
+
+export interface CompiledPool {
+  readonly zone: string;
+  readonly name: string;
+  readonly def: PoolDef;
+  readonly ttl: number;
+  readonly answers: number;
+  readonly fallback: FallbackDef;
+  readonly hashPrefix: { v4: number; v6: number };
+  readonly v4: PoolFamily;
+  readonly v6: PoolFamily;
+  /** ECS scope depends on the client only for ip-hash */
+  readonly usesClient: boolean;
+}
+
+/** Keeps PoolState per zone/pool/family across snapshots while the member list is unchanged. */
+export class PoolStateStore {
+  private readonly states = new Map<string, { signature: string; state: PoolState }>();
+  get(key: string, signature: string, size: number): PoolState {
+    const cur = this.states.get(key);
+    if (cur && cur.signature === signature) return cur.state;
+    const state = createPoolState(size);
+    this.states.set(key, { signature, state });
+    return state;
+  }
+  /** drop state of pools that no longer exist */
+  retain(keys: Set<string>): void {
+    for (const k of this.states.keys()) if (!keys.has(k)) this.states.delete(k);
+  }
+}
+
+function addressRdata(address: string): Buffer {
+  const a = parseAddress(address);
+  if (!a) throw new Error(`not an IP address: ${address}`);
+  return Buffer.from(a.bytes);
+}
+
+function compileFamily(zone: string, def: PoolDef, family: 4 | 6, store: PoolStateStore, status: MemberStatus): PoolFamily {
+  const ofFamily = def.members.filter((m) => m.family === family);
+  const members: Candidate[] = [];
+  const all: Candidate[] = [];
+  const excluded: { name: string; reason: string }[] = [];
+  const rdata: Buffer[] = [];
+  const text: string[] = [];
+  ofFamily.forEach((m, index) => {
+    const c: Candidate = { name: m.name, address: m.address, family, weight: m.weight, site: m.site, index };
+    rdata.push(addressRdata(m.address));
+    text.push(m.address);
+    if (m.enabled) all.push({ ...c, weight: Math.max(m.weight, 1) });
+    const s = status(zone, def.name, m);
+    if (s.eligible) members.push(c);
+    else excluded.push({ name: m.name, reason: s.reason ?? 'not eligible' });
+  });
+  const signature = ofFamily.map((m) => m.name).join('\u0000');
+  const state = store.get(`${zone}\u0000${def.name}\u0000${family}`, signature, ofFamily.length);
+  return { family, members, all, excluded, rdata, text, bound: algorithms[def.algorithm].bind(members), state };
+}
+
+export function compilePool(zone: string, def: PoolDef, store: PoolStateStore, status: MemberStatus = defaultMemberStatus): CompiledPool {
+  for (const m of def.members) if (isIP(m.address) !== m.family) throw new Error(`member ${m.name}: bad address ${m.address}`);
+  return {
+    zone,
+    name: def.name,
+    def,
+    ttl: def.ttl,
+    answers: def.answers,
+    fallback: def.fallback,
+    hashPrefix: def.hashPrefix,
+    v4: compileFamily(zone, def, 4, store, status),
+    v6: compileFamily(zone, def, 6, store, status),
+    usesClient: def.algorithm === 'ip-hash',
+  };
+}
+
+/** State keys a pool uses (for PoolStateStore.retain). */
+export function stateKeys(zone: string, def: PoolDef): string[] {
+  return [4, 6].map((f) => `${zone}\u0000${def.name}\u0000${f}`);
+}

@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+/**
+ * The `meridian` command. The only module that reads process.env and argv: every flag has an
+ * environment variable (MERIDIAN_*), validated here once and passed on as plain values.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { formatProblem, MeridianError } from '../errors.js';
+import { DEFAULTS, intOption, parseEndpoint, parseNsid, type ServeOptions } from '../config/server-options.js';
+import { checkZoneDir, loadZoneDir } from '../config/zone-dir.js';
+import { importMasterFile } from '../config/import.js';
+import { buildSnapshot } from '../pipeline/snapshot.js';
+import { explain } from '../pipeline/explain.js';
+import { PoolStateStore } from '../balance/pool.js';
+import { serve } from './serve.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function fail(err: unknown): never {
+  if (err instanceof MeridianError) {
+    process.stderr.write(`meridian: ${err.message}\n`);
+    for (const p of err.problems) process.stderr.write(`  ${formatProblem(p)}\n`);
+  } else process.stderr.write(`meridian: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(2);
+}
+
+const program = new Command('meridian')
+  .description('Load-balancing authoritative DNS server')
+  .version(pkg.version)
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('answer DNS for the zones in a directory (UDP and TCP on every listen address)')
+  .addOption(new Option('--zones <dir>', 'zone files directory').env('MERIDIAN_ZONES').default(DEFAULTS.zonesDir))
+  .addOption(new Option('--listen <addr:port...>', 'listen address, repeatable (env: comma-separated)').env('MERIDIAN_LISTEN'))
+  .addOption(new Option('--admin <addr:port>', 'admin API address (used by the admin API, not yet served)').env('MERIDIAN_ADMIN').default(DEFAULTS.admin))
+  .addOption(new Option('--state <dir>', 'state directory (admin tokens, journal)').env('MERIDIAN_STATE').default(DEFAULTS.stateDir))
+  .addOption(new Option('--max-udp-payload <bytes>', 'largest UDP response, whatever the client offers').env('MERIDIAN_MAX_UDP_PAYLOAD'))
+  .addOption(new Option('--tcp-idle-timeout <ms>', 'close idle TCP connections after this long').env('MERIDIAN_TCP_IDLE_TIMEOUT'))
+  .addOption(new Option('--tcp-max-connections <n>', 'cap on open TCP connections').env('MERIDIAN_TCP_MAX_CONNECTIONS'))
+  .addOption(new Option('--identity <text>', 'CHAOS id.server/hostname.bind answer ("" to refuse)').env('MERIDIAN_IDENTITY'))
+  .addOption(new Option('--version-string <text>', 'CHAOS version.server/version.bind answer ("" to refuse)').env('MERIDIAN_VERSION_STRING'))
+  .addOption(new Option('--nsid <text|0xHEX>', 'NSID (RFC 5001) value; off when unset').env('MERIDIAN_NSID'))
+  .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace, silent').env('MERIDIAN_LOG_LEVEL').default(DEFAULTS.logLevel))
+  .addOption(new Option('--query-log', 'log every query (info level)').env('MERIDIAN_QUERY_LOG'))
+  .addOption(new Option('--no-watch', 'do not reload when zone files change (SIGHUP still reloads)'))
+  .action(async (o) => {
+    try {
+      const listenTexts: string[] = o.listen
+        ? (Array.isArray(o.listen) ? o.listen : [o.listen]).flatMap((l: string) => l.split(',')).filter(Boolean)
+        : [DEFAULTS.listen];
+      const opts: ServeOptions = {
+        zonesDir: o.zones,
+        listen: listenTexts.map((l) => parseEndpoint(l, 53)),
+        admin: parseEndpoint(o.admin, 8053, 'admin'),
+        stateDir: o.state,
+        maxUdpPayload: intOption(o.maxUdpPayload, 'max-udp-payload', DEFAULTS.maxUdpPayload, 512, 65535),
+        tcpIdleTimeoutMs: intOption(o.tcpIdleTimeout, 'tcp-idle-timeout', DEFAULTS.tcpIdleTimeoutMs, 100, 3_600_000),
+        tcpMaxConnections: intOption(o.tcpMaxConnections, 'tcp-max-connections', DEFAULTS.tcpMaxConnections, 1, 1_000_000),
+        identity: o.identity === undefined ? DEFAULTS.identity : o.identity || null,
+        version: o.versionString === undefined ? `Meridian ${pkg.version}` : o.versionString || null,
+        nsid: parseNsid(o.nsid),
+        logLevel: o.logLevel,
+        queryLog: Boolean(o.queryLog) && o.queryLog !== 'false' && o.queryLog !== '0',
+        watch: o.watch !== false,
+      };
+      await serve(opts);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command('check')
+  .description('validate zone files; exits non-zero listing every error')
+  .addOption(new Option('--zones <dir>', 'zone files directory').env('MERIDIAN_ZONES').default(DEFAULTS.zonesDir))
+  .action(async (o) => {
+    try {
+      const problems = await checkZoneDir(o.zones);
+      if (problems.length) {
+        for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
+        process.stderr.write(`${problems.length} problem(s) found\n`);
+        process.exit(1);
+      }
+      const { zones } = await loadZoneDir(o.zones);
+      process.stdout.write(`${zones.length} zone(s) OK: ${zones.map((z) => z.origin).join(', ')}\n`);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command('import')
+  .description('convert an RFC 1035 master file (BIND, NSD, Knot) to a Meridian zone file')
+  .argument('<file>', 'master file')
+  .option('--origin <name>', 'origin when the file has no $ORIGIN')
+  .option('-o, --output <file>', 'write here instead of standard output')
+  .action(async (file: string, o: { origin?: string; output?: string }) => {
+    try {
+      const text = await readFile(file, 'utf8');
+      const { yaml, warnings } = importMasterFile(text, { origin: o.origin, file });
+      for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+      if (o.output) await writeFile(o.output, yaml);
+      else process.stdout.write(yaml);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program
+  .command('explain')
+  .description('show how a query would be answered: zone, pool, eligible members, choice, TTL')
+  .argument('<name>', 'query name')
+  .option('--type <type>', 'query type', 'A')
+  .option('--client <ip>', 'source address of the query', '127.0.0.1')
+  .option('--subnet <cidr>', 'EDNS Client Subnet, e.g. 192.0.2.0/24')
+  .option('--json', 'print JSON')
+  .addOption(new Option('--zones <dir>', 'zone files directory').env('MERIDIAN_ZONES').default(DEFAULTS.zonesDir))
+  .action(async (name: string, o: { type: string; client: string; subnet?: string; json?: boolean; zones: string }) => {
+    try {
+      const { zones, problems } = await loadZoneDir(o.zones);
+      for (const p of problems) process.stderr.write(`warning: ${formatProblem(p)}\n`);
+      const snap = buildSnapshot({ zones, identity: { identity: null, version: null, nsid: null } }, new PoolStateStore());
+      const r = explain(snap, { name, type: o.type, client: o.client, subnet: o.subnet });
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+        return;
+      }
+      for (const s of r.steps) process.stdout.write(`${s}\n`);
+      process.stdout.write(`\nstatus: ${r.rcode}${r.aa ? ', authoritative' : ''}${r.ecsScope !== null ? `, ECS scope /${r.ecsScope}` : ''}\n`);
+      for (const [title, rows] of [['answer', r.answer], ['authority', r.authority], ['additional', r.additional]] as const) {
+        if (rows.length) process.stdout.write(`;; ${title}\n${rows.join('\n')}\n`);
+      }
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+program.parseAsync().catch(fail);

@@ -1,0 +1,67 @@
+/**
+ * Server settings after validation: what `meridian serve` runs with. Flags and environment
+ * variables are read only by the CLI entry, which passes plain values here.
+ */
+import { hostname } from 'node:os';
+import { MeridianError } from '../errors.js';
+import type { Endpoint } from '../transport/server.js';
+
+export interface ServeOptions {
+  zonesDir: string;
+  listen: Endpoint[];
+  admin: Endpoint | null;
+  stateDir: string;
+  maxUdpPayload: number;
+  tcpIdleTimeoutMs: number;
+  tcpMaxConnections: number;
+  identity: string | null;
+  version: string | null;
+  nsid: Buffer | null;
+  logLevel: string;
+  queryLog: boolean;
+  watch: boolean;
+}
+
+/** Parse "127.0.0.1:5353", "[::1]:5353", "::1" (port defaults), ":53" (all IPv4). */
+export function parseEndpoint(text: string, defaultPort: number, field = 'listen'): Endpoint {
+  const t = text.trim();
+  let host: string;
+  let port: string | undefined;
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
+  if (bracket) [, host, port] = bracket;
+  else if ((t.match(/:/g) ?? []).length > 1) host = t;
+  else [host, port] = t.split(':');
+  if (!host) host = '0.0.0.0';
+  const p = port === undefined ? defaultPort : Number(port);
+  if (!Number.isInteger(p) || p < 0 || p > 65535) throw new MeridianError('CONFIG_INVALID', `${field}: bad port in "${text}"`);
+  return { host, port: p };
+}
+
+export function parseNsid(text: string | undefined): Buffer | null {
+  if (!text) return null;
+  if (text.startsWith('0x')) {
+    const hex = text.slice(2);
+    if (!/^([0-9a-fA-F]{2})+$/.test(hex)) throw new MeridianError('CONFIG_INVALID', `nsid: "${text}" is not hex`);
+    return Buffer.from(hex, 'hex');
+  }
+  return Buffer.from(text, 'utf8');
+}
+
+export function intOption(value: string | number | undefined, field: string, def: number, min: number, max: number): number {
+  if (value === undefined || value === '') return def;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new MeridianError('CONFIG_INVALID', `${field}: "${value}" must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+export const DEFAULTS = {
+  zonesDir: 'zones',
+  listen: '127.0.0.1:5353',
+  admin: '127.0.0.1:8053',
+  stateDir: 'state',
+  maxUdpPayload: 1232,
+  tcpIdleTimeoutMs: 10_000,
+  tcpMaxConnections: 1000,
+  identity: hostname(),
+  logLevel: 'info',
+};

@@ -1,0 +1,58 @@
+/**
+ * Everything the query path reads, frozen together. A reload, drain or health change builds a new
+ * Snapshot and swaps it in with one assignment; a query in flight keeps the one it started with.
+ */
+import type { ZoneDefinition } from '../config/zone-types.js';
+import { compilePool, defaultMemberStatus, PoolStateStore, stateKeys, type CompiledPool, type MemberStatus } from '../balance/pool.js';
+import { buildZoneTable, type ZoneTable } from '../zone/table.js';
+import type { NameKey } from '../wire/name.js';
+
+export interface ServerIdentity {
+  /** answer to CHAOS TXT id.server / hostname.bind; null = REFUSED */
+  identity: string | null;
+  /** answer to CHAOS TXT version.server / version.bind; null = REFUSED */
+  version: string | null;
+  /** NSID option value (RFC 5001), null = not sent */
+  nsid: Buffer | null;
+}
+
+export interface Snapshot {
+  readonly generation: number;
+  readonly zones: ZoneTable;
+  /** compiled pools by zone origin key, then pool name */
+  readonly pools: Map<NameKey, Map<string, CompiledPool>>;
+  readonly identity: ServerIdentity;
+  /** ECS source prefixes longer than these are cut to them (privacy, RFC 7871 §11.1) */
+  readonly ecsLimit: { v4: number; v6: number };
+}
+
+export interface SnapshotInputs {
+  zones: ZoneDefinition[];
+  identity: ServerIdentity;
+  ecsLimit?: { v4: number; v6: number };
+  memberStatus?: MemberStatus;
+}
+
+let generation = 0;
+
+export function buildSnapshot(inputs: SnapshotInputs, store: PoolStateStore): Snapshot {
+  const zones = buildZoneTable(inputs.zones);
+  const pools = new Map<NameKey, Map<string, CompiledPool>>();
+  const keep = new Set<string>();
+  for (const zone of zones.zones.values()) {
+    const m = new Map<string, CompiledPool>();
+    for (const def of zone.def.pools) {
+      m.set(def.name, compilePool(zone.name, def, store, inputs.memberStatus ?? defaultMemberStatus));
+      for (const k of stateKeys(zone.name, def)) keep.add(k);
+    }
+    pools.set(zone.origin, m);
+  }
+  store.retain(keep);
+  return {
+    generation: ++generation,
+    zones,
+    pools,
+    identity: inputs.identity,
+    ecsLimit: inputs.ecsLimit ?? { v4: 24, v6: 56 },
+  };
+}

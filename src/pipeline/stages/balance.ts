@@ -1,0 +1,118 @@
+/**
+ * balance: the only stage that chooses pool members. Takes the pool hit from `lookup`, asks the
+ * pool's bound algorithm for `answers` members among the eligible ones, and applies the pool's
+ * fallback when none is eligible. Sets the ECS scope to what the answer depended on.
+ */
+import type { CompiledPool, PoolFamily } from '../../balance/pool.js';
+import type { PickContext } from '../../balance/types.js';
+import { maskInPlace } from '../../wire/ecs.js';
+import { RCODE, place, type RRset } from '../../wire/answer.js';
+import { ANSWERED, respond, type QueryContext, type StageResult } from '../context.js';
+
+const A = 1;
+const MAX_FALLBACK_DEPTH = 8;
+const EMPTY_KEY = new Uint8Array(0);
+
+/** One reusable pick context: the query path is synchronous, so one per process suffices. */
+const pickCtx: PickContext & { clientKey: Uint8Array } = {
+  random: Math.random,
+  now: 0,
+  clientKey: EMPTY_KEY,
+  count: 1,
+  ttl: 30,
+  load: () => undefined,
+};
+let picked = new Int32Array(16);
+
+function familyOf(pool: CompiledPool, qtype: number): PoolFamily {
+  return qtype === A ? pool.v4 : pool.v6;
+}
+
+function clientKeyFor(ctx: QueryContext, pool: CompiledPool): { key: Uint8Array; scope: number } {
+  const c = ctx.client;
+  if (!c) return { key: EMPTY_KEY, scope: 0 };
+  const limit = c.family === 4 ? pool.hashPrefix.v4 : pool.hashPrefix.v6;
+  const prefix = Math.min(limit, c.prefix);
+  const key = c.address.slice();
+  maskInPlace(key, prefix);
+  return { key, scope: prefix };
+}
+
+export const balance = {
+  name: 'balance',
+  run(ctx: QueryContext): StageResult {
+    const hit = ctx.poolHit!;
+    const pools = ctx.snapshot.pools.get(hit.zone.origin);
+    let pool = pools?.get(hit.pool);
+    const a = ctx.answer;
+    for (let depth = 0; pool && depth < MAX_FALLBACK_DEPTH; depth++) {
+      const fam = familyOf(pool, hit.qtype);
+      if (fam.all.length === 0 && fam.members.length === 0) break; // pool serves no such family: NODATA
+      if (ctx.trace) traceEligibility(ctx.trace, pool, fam);
+      if (fam.members.length > 0) {
+        const { key, scope } = pool.usesClient ? clientKeyFor(ctx, pool) : { key: EMPTY_KEY, scope: 0 };
+        const n = pick(pool, fam, key);
+        a.answer.push(place(rrsetOf(hit.ownerKey, hit.ownerWire, hit.qtype, pool.ttl, fam, n), hit.ownerKey, hit.ownerWire, pool.ttl));
+        a.ecsScope = scope;
+        if (ctx.trace) traceChoice(ctx.trace, pool, fam, n);
+        return ANSWERED;
+      }
+      const fb = pool.fallback;
+      if (fb.kind === 'all') {
+        const all = fam.all;
+        const rdata = all.map((c) => fam.rdata[c.index]);
+        const text = all.map((c) => fam.text[c.index]);
+        const rrset: RRset = { ownerKey: hit.ownerKey, ownerWire: hit.ownerWire, type: hit.qtype, ttl: pool.ttl, rdata, text };
+        a.answer.push(place(rrset, hit.ownerKey, hit.ownerWire, pool.ttl));
+        if (ctx.trace) ctx.trace.push(`balance: no eligible member in pool "${pool.name}"; fallback all → every enabled member, health ignored`);
+        return ANSWERED;
+      }
+      if (fb.kind === 'none') {
+        if (ctx.trace) ctx.trace.push(`balance: no eligible member in pool "${pool.name}"; fallback none → ${fb.rcode.toUpperCase()}`);
+        if (fb.rcode === 'servfail') {
+          a.aa = false;
+          return respond(RCODE.SERVFAIL);
+        }
+        break;
+      }
+      if (ctx.trace) ctx.trace.push(`balance: no eligible member in pool "${pool.name}"; falling back to pool "${fb.pool}"`);
+      pool = pools?.get(fb.pool);
+    }
+    a.authority.push(hit.zone.negative); // NODATA
+    return ANSWERED;
+  },
+};
+
+function pick(pool: CompiledPool, fam: PoolFamily, key: Uint8Array): number {
+  const want = Math.min(pool.answers, fam.members.length);
+  if (picked.length < want) picked = new Int32Array(want);
+  pickCtx.now = Date.now();
+  pickCtx.clientKey = key;
+  pickCtx.count = want;
+  pickCtx.ttl = pool.ttl;
+  return fam.bound.pick(pickCtx, fam.state, picked);
+}
+
+function rrsetOf(ownerKey: string, ownerWire: Buffer, type: number, ttl: number, fam: PoolFamily, n: number): RRset {
+  const rdata: Buffer[] = new Array(n);
+  const text: string[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const idx = fam.members[picked[i]].index;
+    rdata[i] = fam.rdata[idx];
+    text[i] = fam.text[idx];
+  }
+  return { ownerKey, ownerWire, type, ttl, rdata, text };
+}
+
+function traceEligibility(trace: string[], pool: CompiledPool, fam: PoolFamily): void {
+  trace.push(
+    `balance: pool "${pool.name}" (${pool.def.algorithm}, IPv${fam.family}): eligible ${fam.members.map((m) => m.name).join(', ') || 'none'}` +
+      (fam.excluded.length ? `; not eligible: ${fam.excluded.map((e) => `${e.name} (${e.reason})`).join(', ')}` : ''),
+  );
+}
+
+function traceChoice(trace: string[], pool: CompiledPool, fam: PoolFamily, n: number): void {
+  const chosen = Array.from(picked.subarray(0, n), (i) => fam.members[i].name);
+  const why = fam.bound.explain?.(pickCtx, fam.state, Array.from(picked.subarray(0, n)));
+  trace.push(`balance: chose ${chosen.join(', ')}${why ? ` — ${why}` : ''}; TTL ${pool.ttl}`);
+}

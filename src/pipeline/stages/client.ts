@@ -1,0 +1,32 @@
+/**
+ * client: where the client is, for steering that depends on it. Uses the EDNS Client Subnet when
+ * the resolver sent one (cut to the privacy limit), else the packet's source address. Only runs
+ * the address parsing when the chosen pool's answer depends on the client.
+ */
+import { parseAddress } from '../../wire/address.js';
+import { ecsAddress } from '../../wire/ecs.js';
+import { CONTINUE, type QueryContext, type StageResult } from '../context.js';
+
+export const client = {
+  name: 'client',
+  run(ctx: QueryContext): StageResult {
+    const hit = ctx.poolHit;
+    if (!hit) return CONTINUE;
+    const pool = ctx.snapshot.pools.get(hit.zone.origin)?.get(hit.pool);
+    if (!pool || !pool.usesClient) return CONTINUE;
+    const ecs = ctx.query.edns?.ecs;
+    if (ecs) {
+      const limit = ecs.family === 1 ? ctx.snapshot.ecsLimit.v4 : ctx.snapshot.ecsLimit.v6;
+      const { bytes, prefix } = ecsAddress(ecs, limit);
+      ctx.client = { address: bytes, family: ecs.family === 1 ? 4 : 6, prefix, fromEcs: true };
+    } else {
+      const a = parseAddress(ctx.sourceAddress);
+      if (a) ctx.client = { address: a.bytes, family: a.family, prefix: a.family === 4 ? 32 : 128, fromEcs: false };
+    }
+    if (ctx.trace && ctx.client) {
+      const c = ctx.client;
+      ctx.trace.push(`client: ${c.fromEcs ? 'EDNS Client Subnet' : 'source address'} ${Array.from(c.address).join(c.family === 4 ? '.' : ',')}/${c.prefix}`);
+    }
+    return CONTINUE;
+  },
+};
