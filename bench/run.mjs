@@ -22,6 +22,7 @@ import {
   dnsQuery,
   freePort,
   installSignalHandlers,
+  isInterrupted,
   log,
   makeTempDir,
   runCommand,
@@ -401,15 +402,25 @@ async function profile(o) {
   const srv = { ...m, id: 'meridian', label: 'Meridian' };
   if (o.check) await checkAnswers([sc], [srv]);
   log(`profiling: ${sc.id} for ${o.duration} s`);
+  const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+  const from = nowUs();
   const r = await measure(srv, sc.file, o.duration, o);
+  const to = nowUs();
   log(`        → ${fmt(r.qps)} qps under the profiler (slower than without it), CPU ${Math.round(r.cpuPercent)}%`);
   const exit = await stopProcess(srv.proc, 15000);
   const file = newestProfile(dir);
   if (!file || statSync(file).mtimeMs < started) {
     throw new Error(`no new .cpuprofile in ${dir} (Meridian exited with code ${exit?.code}, signal ${exit?.signal})\n${srv.proc.output()}`);
   }
-  const top = topSelfTime(loadProfile(file), 15, ROOT);
-  const text = `profile: ${relative(process.cwd(), file)} (Meridian, scenario ${sc.id}, ${fmt(r.qps)} qps)\n` + formatTop(top) + '\n';
+  const prof = loadProfile(file);
+  // only the samples taken while dnsperf ran (start-up parses the zone: not the query path)
+  const inWindow = prof.startTime <= from && prof.endTime >= to;
+  const top = topSelfTime(prof, 15, ROOT, inWindow ? { from, to } : undefined);
+  const text =
+    `profile: ${relative(process.cwd(), file)} (Meridian, scenario ${sc.id}, ${fmt(r.qps)} qps)\n` +
+    (inWindow ? 'samples taken while dnsperf ran; ' : 'whole process life (the load window did not match the profile clock); ') +
+    formatTop(top) +
+    '\n';
   writeFileSync(join(dir, 'top.txt'), text);
   process.stdout.write('\n' + text);
   process.stdout.write(`\nopen the .cpuprofile in Chrome DevTools (Performance tab) or VS Code for the call tree.\n`);
@@ -429,6 +440,7 @@ async function main() {
     else await benchmark(o);
     await cleanup();
   } catch (err) {
+    if (isInterrupted()) return; // the signal handler cleans up and exits
     log(`error: ${err.message}`);
     await cleanup();
     process.exit(1);

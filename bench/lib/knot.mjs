@@ -72,7 +72,7 @@ export async function startKnot({ host, port, zone, zoneFile }) {
   writeFileSync(conf, knotConfig({ dir, host, port, zone, zoneFile: 'bench.zone' }));
   log(`starting Knot: ${bin} -c ${conf} (listen ${host}@${port})`);
   const proc = startProcess('knotd', bin, ['-c', conf]);
-  await waitForDns(proc, host, port, zone);
+  await waitForDns(proc, host, port, zone, 20000, /failed to load zone|zone event 'load' failed|critical:/);
   const cpus = availableParallelism();
   const info = {
     version: knotVersion(),

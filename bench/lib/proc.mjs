@@ -14,6 +14,10 @@ import dnsPacket from 'dns-packet';
 const children = new Set();
 const tempDirs = new Set();
 let cleaning;
+let interrupted = false;
+
+/** True once SIGINT/SIGTERM/SIGHUP arrived: errors after that are the shutdown, not failures. */
+export const isInterrupted = () => interrupted;
 
 export function log(msg) {
   const t = new Date().toISOString().slice(11, 19);
@@ -138,6 +142,8 @@ export function installSignalHandlers() {
   process.on('exit', cleanupSync);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(sig, () => {
+      if (interrupted) return;
+      interrupted = true;
       log(`${sig}: stopping servers and cleaning up`);
       cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
     });
@@ -197,10 +203,13 @@ export function dnsQuery(host, port, name, type = 'A', timeoutMs = 500) {
  * Polls `host:port` with an SOA query for `zone` until it answers authoritatively with the SOA,
  * the process exits, or `timeoutMs` passes. Throws with the process output on failure.
  */
-export async function waitForDns(proc, host, port, zone, timeoutMs = 20000) {
+export async function waitForDns(proc, host, port, zone, timeoutMs = 20000, failPattern) {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
+    if (failPattern && failPattern.test(proc.output())) {
+      throw new Error(`${proc.name} failed to load the zone\n--- ${proc.name} output ---\n${proc.output()}`);
+    }
     if (proc.exitInfo) {
       throw new Error(
         `${proc.name} exited before answering (code ${proc.exitInfo.code}, signal ${proc.exitInfo.signal})\n` +

@@ -11,7 +11,12 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export function selfTimes(profile) {
+/**
+ * `window` ({ from, to } in µs of the monotonic clock, the clock of profile.startTime — on Linux
+ * the same CLOCK_MONOTONIC as process.hrtime in any process) keeps only the samples taken inside
+ * it, e.g. while dnsperf ran, leaving out start-up (zone parsing) and shutdown.
+ */
+export function selfTimes(profile, window) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map();
   const samples = profile.samples ?? [];
@@ -19,7 +24,10 @@ export function selfTimes(profile) {
   const total = (profile.endTime ?? 0) - (profile.startTime ?? 0);
   if (samples.length > 0 && deltas.length === samples.length) {
     const mean = total / samples.length;
+    let t = profile.startTime ?? 0;
     for (let i = 0; i < samples.length; i++) {
+      t += deltas[i];
+      if (window && (t < window.from || t > window.to)) continue;
       const d = i + 1 < deltas.length ? deltas[i + 1] : mean;
       selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + Math.max(0, d));
     }
@@ -47,8 +55,8 @@ function location(callFrame, root) {
  * Top `n` functions by self time. Returns { rows: [{ name, location, selfMs, percent }], totalMs,
  * idleMs, busyMs }; percent is of busy time (everything but "(idle)").
  */
-export function topSelfTime(profile, n = 15, root) {
-  const { byId, selfUs } = selfTimes(profile);
+export function topSelfTime(profile, n = 15, root, window) {
+  const { byId, selfUs } = selfTimes(profile, window);
   const groups = new Map();
   let totalUs = 0;
   let idleUs = 0;

@@ -32,6 +32,8 @@ interface Pending extends RecordDef {
 class ZoneBuilder {
   readonly problems: Problem[] = [];
   readonly originKey: NameKey;
+  /** records whose data failed: still checked against their neighbours (CNAME rules …) */
+  readonly unencoded: Entry[] = [];
 
   constructor(
     readonly src: ZoneSource,
@@ -137,12 +139,17 @@ class ZoneBuilder {
       : [[r.data, [...path, 'data']]];
     const out: Pending[] = [];
     const line = this.src.where(path).line;
+    let failed = false;
     for (const [text, at] of items) {
       const enc = this.attempt(at, () => encodeRdata(r.type!, text, this.origin));
+      failed ||= !enc;
       if (!enc || !owner) continue;
       const ttl = r.ttl ?? this.ttl;
       const ttlPath = r.ttl === undefined ? path : [...path, 'ttl'];
       out.push({ ...owner, type, typeName: typeName(type), ttl, ...enc, line, blame: [...path, 'type'], ttlPath });
+    }
+    if (failed && owner && out.length === 0) {
+      this.unencoded.push({ ...owner, typeName: typeName(type), line: line ?? 0, blame: [...path, 'type'] });
     }
     return out;
   }
@@ -196,6 +203,7 @@ class ZoneBuilder {
     if (!records.some((r) => r.key === this.originKey && r.type === 2)) {
       this.problems.push(this.src.keyProblem(['ns'], 'the zone has no NS records at the apex: list its name servers under ns:'));
     }
+    entries.push(...this.unencoded);
     entries.sort((a, b) => a.line - b.line);
     this.problems.push(...checkNames(entries, this.originKey, this.src));
     const { pools, problems } = buildPools(data.pools, this.src);

@@ -89,9 +89,7 @@ export function buildPools(section: Record<string, ZoneFilePool> | undefined, sr
     if (!LABEL.test(name)) {
       problems.push(src.keyProblem(path, 'pool name must be 1 to 63 letters, digits, "-", "_" or ".", starting with a letter or digit'));
     }
-    if (p['hash-prefix'] !== undefined && p.algorithm !== 'ip-hash') {
-      problems.push(src.keyProblem([...path, 'hash-prefix'], `hash-prefix applies only to algorithm ip-hash (this pool uses ${p.algorithm})`));
-    }
+    // hash-prefix is read by ip-hash only; other algorithms ignore it (the issue's example has it)
     if (p.empty !== undefined && p.fallback !== 'none') {
       problems.push(src.keyProblem([...path, 'empty'], 'empty applies only with fallback: none'));
     }
