@@ -27,13 +27,15 @@ export function parseEndpoint(text: string, defaultPort: number, field = 'listen
   const t = text.trim();
   let host: string;
   let port: string | undefined;
-  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
+  const bracket = /^\[([^\]]+)\](?::(.*))?$/.exec(t);
   if (bracket) [, host, port] = bracket;
   else if ((t.match(/:/g) ?? []).length > 1) host = t;
   else [host, port] = t.split(':');
   if (!host) host = '0.0.0.0';
-  const p = port === undefined ? defaultPort : Number(port);
-  if (!Number.isInteger(p) || p < 0 || p > 65535) throw new MeridianError('CONFIG_INVALID', `${field}: bad port in "${text}"`);
+  const p = port === undefined ? defaultPort : /^\d+$/.test(port) ? Number(port) : NaN;
+  if (!Number.isInteger(p) || p < 0 || p > 65535) {
+    throw new MeridianError('CONFIG_INVALID', `${field}: bad port in "${text}" (ADDRESS:PORT, [IPv6]:PORT; port 0 to 65535)`);
+  }
   return { host, port: p };
 }
 

@@ -218,6 +218,14 @@ pools:
     ]);
   });
 
+  it('names map keys that look like numbers as keys, list items as indexes', () => {
+    const text = `${HEAD}pools:\n  10: { algorithm: rr, members: [{ name: m, address: 1.2.3.4 }, { name: n, address: x }] }\n`;
+    expect(problems(text)).toEqual([
+      'z.yaml:5:20 pools.10.algorithm: "rr" is not one of: round-robin, weighted-round-robin, least-connections, weighted-least-connections, random, weighted-random, ip-hash',
+    ]);
+    expect(problems(text.replace('rr', 'random'))).toEqual(['z.yaml:5:89 pools.10.members[1].address: "x" is not an IPv4 or IPv6 address']);
+  });
+
   it('reports every semantic problem at once', () => {
     const text = `${HEAD}records:
   - { name: www, type: A, data: 192.0.2.10 }

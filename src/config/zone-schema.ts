@@ -4,7 +4,7 @@
  * in zone-file.ts. YAML is read with the failsafe schema (every scalar a string) and Ajv coerces
  * numbers and booleans where the schema asks for them, so `name: 10` stays the string "10".
  *
- * `errorMessage` on a schema is the text reported when that schema fails (see zone-errors.ts).
+ * `errorMessage` on a schema is the text reported when that schema fails (see zone-yaml.ts).
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { ALGORITHMS, type AlgorithmName } from './zone-types.js';

@@ -4,7 +4,7 @@
  * ("records[3].data") for problems.
  */
 import { Ajv, type ErrorObject } from 'ajv';
-import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document } from 'yaml';
+import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import type { Problem } from '../errors.js';
 import { ZoneFileSchema, type ZoneFile } from './zone-schema.js';
 
@@ -19,7 +19,7 @@ export function fieldName(path: Path): string {
   let out = '';
   for (const p of path) {
     if (typeof p === 'number') out += `[${p}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(p)) out += out ? `.${p}` : p;
+    else if (/^[A-Za-z0-9_][A-Za-z0-9_-]*$/.test(p)) out += out ? `.${p}` : p;
     else out += `[${JSON.stringify(p)}]`;
   }
   return out;
@@ -93,6 +93,18 @@ export class ZoneSource {
     return { problems: this.schemaProblems(validate.errors ?? []) };
   }
 
+  /** Ajv's JSON pointer "/pools/10/members/0" -> ["pools", "10", "members", 0]: indexes only in lists. */
+  private pathOf(pointer: string): Array<string | number> {
+    const path: Array<string | number> = [];
+    if (!pointer) return path;
+    for (const raw of pointer.slice(1).split('/')) {
+      const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+      const parent = path.length ? this.doc.getIn(path, true) : this.doc.contents;
+      path.push(isSeq(parent) && /^\d+$/.test(seg) ? Number(seg) : seg);
+    }
+    return path;
+  }
+
   private schemaProblems(errors: ErrorObject[]): Problem[] {
     // Inside a failed anyOf, the per-branch errors only add noise: keep the anyOf's own message.
     const anyOf = errors.filter((e) => e.keyword === 'anyOf').map((e) => `${e.schemaPath}/`);
@@ -100,7 +112,7 @@ export class ZoneSource {
     const out: Problem[] = [];
     for (const e of errors) {
       if (anyOf.some((prefix) => e.schemaPath.startsWith(prefix))) continue;
-      const path = pointerToPath(e.instancePath);
+      const path = this.pathOf(e.instancePath);
       let p: Problem;
       if (e.keyword === 'required') {
         p = this.keyProblem([...path, e.params.missingProperty as string], 'missing (required)');
@@ -117,14 +129,6 @@ export class ZoneSource {
   }
 }
 
-function pointerToPath(pointer: string): Array<string | number> {
-  if (!pointer) return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
 
 const TYPE_WORDS: Record<string, string> = {
   object: 'a map',

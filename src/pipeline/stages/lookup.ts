@@ -6,6 +6,8 @@ import { lookup as zoneLookup } from '../../zone/lookup.js';
 import { RCODE_NAMES } from '../../wire/answer.js';
 import { ANSWERED, CONTINUE, type QueryContext, type StageResult } from '../context.js';
 
+const CNAME = 5;
+
 export const lookup = {
   name: 'lookup',
   run(ctx: QueryContext): StageResult {
@@ -13,11 +15,12 @@ export const lookup = {
     const hit = zoneLookup(ctx.snapshot.zones, ctx.zone!, q.qkey, q.qname, q.qtype, ctx.answer);
     if (ctx.trace) {
       const a = ctx.answer;
-      const what = a.answer.map((p) => `${p.rrset.type === 5 ? 'CNAME' : 'type ' + p.rrset.type} at ${p.ownerWire.length}`);
+      const cnames = a.answer.filter((p) => p.rrset.type === CNAME).length;
+      const chain = cnames ? `followed ${cnames} CNAME(s), ` : '';
       ctx.trace.push(
         hit
-          ? `lookup: ${what.length ? `followed ${what.length} CNAME(s), ` : ''}name is served by pool "${hit.pool}"`
-          : `lookup: ${RCODE_NAMES[a.rcode]}${a.aa ? '' : ' (referral)'}, ${a.answer.length} answer RRset(s)`,
+          ? `lookup: ${chain}name is served by pool "${hit.pool}"`
+          : `lookup: ${chain}${RCODE_NAMES[a.rcode]}${a.aa ? '' : ' (referral)'}${a.answer.length === 0 && a.rcode === 0 && a.aa ? ' (no data of this type)' : ''}`,
       );
     }
     if (!hit) return ANSWERED;
