@@ -47,7 +47,12 @@ export const balance = {
     const a = ctx.answer;
     for (let depth = 0; pool && depth < MAX_FALLBACK_DEPTH; depth++) {
       const fam = familyOf(pool, hit.qtype);
-      if (fam.all.length === 0 && fam.members.length === 0) break; // pool serves no such family: NODATA
+      // pool has no member of this family at all: NODATA (disabled members still count as members,
+      // so a pool whose members are all disabled goes on to its fallback)
+      if (fam.members.length === 0 && fam.excluded.length === 0) {
+        if (ctx.trace) ctx.trace.push(`balance: pool "${pool.name}" has no IPv${fam.family} members → NODATA`);
+        break;
+      }
       if (ctx.trace) traceEligibility(ctx.trace, pool, fam);
       if (fam.members.length > 0) {
         const { key, scope } = pool.usesClient ? clientKeyFor(ctx, pool) : { key: EMPTY_KEY, scope: 0 };
@@ -60,6 +65,10 @@ export const balance = {
       const fb = pool.fallback;
       if (fb.kind === 'all') {
         const all = fam.all;
+        if (all.length === 0) {
+          if (ctx.trace) ctx.trace.push(`balance: no eligible member in pool "${pool.name}"; fallback all, but every member is disabled → NODATA`);
+          break;
+        }
         const rdata = all.map((c) => fam.rdata[c.index]);
         const text = all.map((c) => fam.text[c.index]);
         const rrset: RRset = { ownerKey: hit.ownerKey, ownerWire: hit.ownerWire, type: hit.qtype, ttl: pool.ttl, rdata, text };

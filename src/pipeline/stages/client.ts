@@ -1,19 +1,32 @@
 /**
  * client: where the client is, for steering that depends on it. Uses the EDNS Client Subnet when
  * the resolver sent one (cut to the privacy limit), else the packet's source address. Only runs
- * the address parsing when the chosen pool's answer depends on the client.
+ * the address parsing when the pool's answer may depend on the client (it, or a pool it falls
+ * back to, is ip-hash).
  */
-import { parseAddress } from '../../wire/address.js';
+import { formatAddress, parseAddress } from '../../wire/address.js';
 import { ecsAddress } from '../../wire/ecs.js';
+import type { CompiledPool } from '../../balance/pool.js';
 import { CONTINUE, type QueryContext, type StageResult } from '../context.js';
+
+/** Same bound as balance's fallback walk: the pool or any pool it may fall back to uses the client. */
+const MAX_FALLBACK_DEPTH = 8;
+
+function dependsOnClient(pools: Map<string, CompiledPool> | undefined, name: string): boolean {
+  let pool = pools?.get(name);
+  for (let depth = 0; pool && depth < MAX_FALLBACK_DEPTH; depth++) {
+    if (pool.usesClient) return true;
+    pool = pool.fallback.kind === 'pool' ? pools?.get(pool.fallback.pool) : undefined;
+  }
+  return false;
+}
 
 export const client = {
   name: 'client',
   run(ctx: QueryContext): StageResult {
     const hit = ctx.poolHit;
     if (!hit) return CONTINUE;
-    const pool = ctx.snapshot.pools.get(hit.zone.origin)?.get(hit.pool);
-    if (!pool || !pool.usesClient) return CONTINUE;
+    if (!dependsOnClient(ctx.snapshot.pools.get(hit.zone.origin), hit.pool)) return CONTINUE;
     const ecs = ctx.query.edns?.ecs;
     if (ecs) {
       const limit = ecs.family === 1 ? ctx.snapshot.ecsLimit.v4 : ctx.snapshot.ecsLimit.v6;
@@ -25,7 +38,7 @@ export const client = {
     }
     if (ctx.trace && ctx.client) {
       const c = ctx.client;
-      ctx.trace.push(`client: ${c.fromEcs ? 'EDNS Client Subnet' : 'source address'} ${Array.from(c.address).join(c.family === 4 ? '.' : ',')}/${c.prefix}`);
+      ctx.trace.push(`client: ${c.fromEcs ? 'EDNS Client Subnet' : 'source address'} ${formatAddress({ family: c.family, bytes: c.address })}/${c.prefix}`);
     }
     return CONTINUE;
   },
