@@ -46,6 +46,8 @@ export interface CompiledPool {
   readonly v6: PoolFamily;
   /** ECS scope depends on the client only for ip-hash */
   readonly usesClient: boolean;
+  /** this pool or a pool it may fall back to uses the client address (set by the snapshot build) */
+  readonly dependsOnClient: boolean;
 }
 
 /** Keeps PoolState per zone/pool/family across snapshots while the member list is unchanged. */
@@ -104,10 +106,26 @@ export function compilePool(zone: string, def: PoolDef, store: PoolStateStore, s
     v4: compileFamily(zone, def, 4, store, status),
     v6: compileFamily(zone, def, 6, store, status),
     usesClient: def.algorithm === 'ip-hash',
+    dependsOnClient: def.algorithm === 'ip-hash',
   };
 }
 
 /** State keys a pool uses (for PoolStateStore.retain). */
 export function stateKeys(zone: string, def: PoolDef): string[] {
   return [4, 6].map((f) => `${zone}\u0000${def.name}\u0000${f}`);
+}
+
+/** Follow fallback chains once per build so the query path need not (bounded like balance's walk). */
+export function markClientDependence(pools: Map<string, CompiledPool>, maxDepth: number): Map<string, CompiledPool> {
+  const out = new Map<string, CompiledPool>();
+  for (const [name, first] of pools) {
+    let pool: CompiledPool | undefined = first;
+    let depends = false;
+    for (let depth = 0; pool && depth < maxDepth && !depends; depth++) {
+      depends = pool.usesClient;
+      pool = pool.fallback.kind === 'pool' ? pools.get(pool.fallback.pool) : undefined;
+    }
+    out.set(name, depends === first.dependsOnClient ? first : { ...first, dependsOnClient: depends });
+  }
+  return out;
 }

@@ -3,7 +3,7 @@
  * Snapshot and swaps it in with one assignment; a query in flight keeps the one it started with.
  */
 import type { ZoneDefinition } from '../config/zone-types.js';
-import { compilePool, defaultMemberStatus, PoolStateStore, stateKeys, type CompiledPool, type MemberStatus } from '../balance/pool.js';
+import { compilePool, defaultMemberStatus, markClientDependence, PoolStateStore, stateKeys, type CompiledPool, type MemberStatus } from '../balance/pool.js';
 import { buildZoneTable, type ZoneTable } from '../zone/table.js';
 import type { NameKey } from '../wire/name.js';
 
@@ -35,6 +35,9 @@ export interface SnapshotInputs {
 
 let generation = 0;
 
+/** How many pools a fallback chain may pass through (the zone loader rejects loops). */
+export const MAX_FALLBACK_DEPTH = 8;
+
 export function buildSnapshot(inputs: SnapshotInputs, store: PoolStateStore): Snapshot {
   const zones = buildZoneTable(inputs.zones);
   const pools = new Map<NameKey, Map<string, CompiledPool>>();
@@ -45,7 +48,7 @@ export function buildSnapshot(inputs: SnapshotInputs, store: PoolStateStore): Sn
       m.set(def.name, compilePool(zone.name, def, store, inputs.memberStatus ?? defaultMemberStatus));
       for (const k of stateKeys(zone.name, def)) keep.add(k);
     }
-    pools.set(zone.origin, m);
+    pools.set(zone.origin, markClientDependence(m, MAX_FALLBACK_DEPTH));
   }
   store.retain(keep);
   return {

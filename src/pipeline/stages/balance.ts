@@ -7,10 +7,10 @@ import type { CompiledPool, PoolFamily } from '../../balance/pool.js';
 import type { PickContext } from '../../balance/types.js';
 import { maskInPlace } from '../../wire/ecs.js';
 import { RCODE, place, type RRset } from '../../wire/answer.js';
+import { MAX_FALLBACK_DEPTH } from '../snapshot.js';
 import { ANSWERED, respond, type QueryContext, type StageResult } from '../context.js';
 
 const A = 1;
-const MAX_FALLBACK_DEPTH = 8;
 const EMPTY_KEY = new Uint8Array(0);
 
 /** One reusable pick context: the query path is synchronous, so one per process suffices. */

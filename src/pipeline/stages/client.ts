@@ -2,31 +2,18 @@
  * client: where the client is, for steering that depends on it. Uses the EDNS Client Subnet when
  * the resolver sent one (cut to the privacy limit), else the packet's source address. Only runs
  * the address parsing when the pool's answer may depend on the client (it, or a pool it falls
- * back to, is ip-hash).
+ * back to, is ip-hash: `dependsOnClient`, worked out once per snapshot).
  */
 import { formatAddress, parseAddress } from '../../wire/address.js';
 import { ecsAddress } from '../../wire/ecs.js';
-import type { CompiledPool } from '../../balance/pool.js';
 import { CONTINUE, type QueryContext, type StageResult } from '../context.js';
-
-/** Same bound as balance's fallback walk: the pool or any pool it may fall back to uses the client. */
-const MAX_FALLBACK_DEPTH = 8;
-
-function dependsOnClient(pools: Map<string, CompiledPool> | undefined, name: string): boolean {
-  let pool = pools?.get(name);
-  for (let depth = 0; pool && depth < MAX_FALLBACK_DEPTH; depth++) {
-    if (pool.usesClient) return true;
-    pool = pool.fallback.kind === 'pool' ? pools?.get(pool.fallback.pool) : undefined;
-  }
-  return false;
-}
 
 export const client = {
   name: 'client',
   run(ctx: QueryContext): StageResult {
     const hit = ctx.poolHit;
     if (!hit) return CONTINUE;
-    if (!dependsOnClient(ctx.snapshot.pools.get(hit.zone.origin), hit.pool)) return CONTINUE;
+    if (!ctx.snapshot.pools.get(hit.zone.origin)?.get(hit.pool)?.dependsOnClient) return CONTINUE;
     const ecs = ctx.query.edns?.ecs;
     if (ecs) {
       const limit = ecs.family === 1 ? ctx.snapshot.ecsLimit.v4 : ctx.snapshot.ecsLimit.v6;
