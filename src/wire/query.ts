@@ -128,12 +128,14 @@ function readQuestion(buf: Buffer, off: number, q: Query): number {
   let p = off;
   let end = -1;
   let total = 0;
+  let terminated = false;
   for (let guard = 0; guard < 128; guard++) {
     if (p >= buf.length) return -1;
     const len = buf[p];
     if (len === 0) {
       if (!compressed) end = p + 1;
       total += 1;
+      terminated = true;
       break;
     }
     if ((len & 0xc0) === 0xc0) {
@@ -151,7 +153,8 @@ function readQuestion(buf: Buffer, off: number, q: Query): number {
     if (total > 255) return -1;
     p += len + 1;
   }
-  if (end < 0 || end + 4 > buf.length) return -1;
+  // no root label within the guard: a pointer loop (labels, then a pointer back to them)
+  if (!terminated || end < 0 || end + 4 > buf.length) return -1;
   if (compressed) {
     // rare in queries: rebuild an uncompressed copy
     const parts: Buffer[] = [];

@@ -104,6 +104,12 @@ function answerAt(
         return undefined;
       }
     }
+    // only less common types here (CAA, HINFO, …): any one of them; NODATA only for an empty node
+    const other = node.rrsets.values().next();
+    if (!other.done) {
+      addRRset(zone, answer, place(other.value, key, wire));
+      return undefined;
+    }
     answer.authority.push(zone.negative);
     return undefined;
   }
