@@ -172,7 +172,7 @@ function readQuestion(buf: Buffer, off: number, q: Query): number {
     parts.push(Buffer.from([0]));
     q.qname = Buffer.concat(parts);
   } else {
-    q.qname = Buffer.from(buf.subarray(start, end)); // copy: the datagram buffer is not ours to keep
+    q.qname = buf.subarray(start, end); // a view: the packet outlives the query's handling
   }
   q.qkey = ascii ? q.qname.toString('latin1').toLowerCase() : lowerKey(q.qname);
   q.qtype = buf.readUInt16BE(end);
