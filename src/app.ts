@@ -10,6 +10,8 @@ import { buildSnapshot, type ServerIdentity, type Snapshot } from './pipeline/sn
 import { startDnsServer, type DnsServer, type Endpoint } from './transport/server.js';
 import { ZoneFileSource, type ZoneLoadReport } from './store/zone-files.js';
 import { keyToText } from './wire/name.js';
+import { RCODE_NAMES } from './wire/answer.js';
+import { typeName } from './wire/types.js';
 
 export interface BuildOptions {
   /** zones directory (watched and reloaded), or … */
@@ -37,8 +39,6 @@ export interface App {
   setZones(zones: ZoneDefinition[]): void;
   close(): Promise<void>;
 }
-
-const RTYPE: Record<number, string> = { 1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 255: 'ANY', 257: 'CAA' };
 
 export async function build(opts: BuildOptions): Promise<App> {
   const logger = opts.logger ?? pino({ level: 'silent' });
@@ -81,7 +81,7 @@ export async function build(opts: BuildOptions): Promise<App> {
     getSnapshot: () => current,
     onError: (err, packet) => logger.error({ err, packet: packet.toString('base64') }, 'internal error answering a query (SERVFAIL sent)'),
     onQuery: opts.queryLog
-      ? (i) => logger.info({ q: keyToText(i.qname.toString('latin1')), type: RTYPE[i.qtype] ?? i.qtype, rcode: i.rcode, proto: i.transport, client: i.address, size: i.size, tc: i.tc }, 'query')
+      ? (i) => logger.info({ q: keyToText(i.qname.toString('latin1')), type: typeName(i.qtype), rcode: RCODE_NAMES[i.rcode] ?? i.rcode, proto: i.transport, client: i.address, size: i.size, tc: i.tc }, 'query')
       : undefined,
   });
 

@@ -19,11 +19,42 @@ const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta
 
 function fail(err: unknown): never {
   if (err instanceof MeridianError) {
-    process.stderr.write(`meridian: ${err.message}\n`);
-    for (const p of err.problems) process.stderr.write(`  ${formatProblem(p)}\n`);
+    process.stderr.write(`meridian: ${err.message} (${err.code})\n`);
+    // a lone problem that only repeats the message is not printed twice
+    const repeat = err.problems.length === 1 && err.message.includes(err.problems[0].message);
+    if (!repeat) for (const p of err.problems) process.stderr.write(`  ${formatProblem(p)}\n`);
   } else process.stderr.write(`meridian: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(2);
 }
+
+/** The flag or environment variable the operator set option `key` with, to name it in errors. */
+function nameOf(cmd: Command, key: string): string {
+  const opt = cmd.options.find((o) => o.attributeName() === key);
+  if (!opt) return key;
+  return cmd.getOptionValueSource(key) === 'env' && opt.envVar ? opt.envVar : (opt.long ?? key);
+}
+
+/**
+ * A boolean flag's value. Commander sets a boolean from its variable whenever the variable
+ * exists, whatever it says; here MERIDIAN_QUERY_LOG=false means false.
+ */
+function boolOption(cmd: Command, key: string): boolean {
+  const value = cmd.getOptionValue(key) as boolean | undefined;
+  const envVar = cmd.options.find((o) => o.attributeName() === key)?.envVar;
+  if (cmd.getOptionValueSource(key) !== 'env' || !envVar) return value === true;
+  const text = (process.env[envVar] ?? '').trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(text)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(text)) return false;
+  throw new MeridianError('CONFIG_INVALID', `${envVar}: "${process.env[envVar]}" must be true or false`);
+}
+
+/** A file the operator named cannot be read or written: say which and why, no stack trace. */
+function cannot(what: 'read' | 'write', file: string, e: NodeJS.ErrnoException): never {
+  process.stderr.write(`meridian: cannot ${what} ${file} (${e.code ?? e.message})\n`);
+  process.exit(2);
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 const program = new Command('meridian')
   .description('Load-balancing authoritative DNS server')
@@ -43,28 +74,28 @@ program
   .addOption(new Option('--identity <text>', 'CHAOS id.server/hostname.bind answer ("" to refuse)').env('MERIDIAN_IDENTITY'))
   .addOption(new Option('--version-string <text>', 'CHAOS version.server/version.bind answer ("" to refuse)').env('MERIDIAN_VERSION_STRING'))
   .addOption(new Option('--nsid <text|0xHEX>', 'NSID (RFC 5001) value; off when unset').env('MERIDIAN_NSID'))
-  .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug, trace, silent').env('MERIDIAN_LOG_LEVEL').default(DEFAULTS.logLevel))
-  .addOption(new Option('--query-log', 'log every query (info level)').env('MERIDIAN_QUERY_LOG'))
-  .addOption(new Option('--no-watch', 'do not reload when zone files change (SIGHUP still reloads)'))
-  .action(async (o) => {
+  .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).env('MERIDIAN_LOG_LEVEL').default(DEFAULTS.logLevel))
+  .addOption(new Option('--query-log', 'log every query (info level); the variable takes true or false').env('MERIDIAN_QUERY_LOG'))
+  .addOption(new Option('--no-watch', 'do not reload when zone files change (SIGHUP still reloads); the variable takes true or false').env('MERIDIAN_WATCH'))
+  .action(async (o, cmd: Command) => {
     try {
       const listenTexts: string[] = o.listen
         ? (Array.isArray(o.listen) ? o.listen : [o.listen]).flatMap((l: string) => l.split(',')).filter(Boolean)
         : [DEFAULTS.listen];
       const opts: ServeOptions = {
         zonesDir: o.zones,
-        listen: listenTexts.map((l) => parseEndpoint(l, 53)),
-        admin: parseEndpoint(o.admin, 8053, 'admin'),
+        listen: listenTexts.map((l) => parseEndpoint(l, 53, nameOf(cmd, 'listen'))),
+        admin: parseEndpoint(o.admin, 8053, nameOf(cmd, 'admin')),
         stateDir: o.state,
-        maxUdpPayload: intOption(o.maxUdpPayload, 'max-udp-payload', DEFAULTS.maxUdpPayload, 512, 65535),
-        tcpIdleTimeoutMs: intOption(o.tcpIdleTimeout, 'tcp-idle-timeout', DEFAULTS.tcpIdleTimeoutMs, 100, 3_600_000),
-        tcpMaxConnections: intOption(o.tcpMaxConnections, 'tcp-max-connections', DEFAULTS.tcpMaxConnections, 1, 1_000_000),
+        maxUdpPayload: intOption(o.maxUdpPayload, nameOf(cmd, 'maxUdpPayload'), DEFAULTS.maxUdpPayload, 512, 65535),
+        tcpIdleTimeoutMs: intOption(o.tcpIdleTimeout, nameOf(cmd, 'tcpIdleTimeout'), DEFAULTS.tcpIdleTimeoutMs, 100, 3_600_000),
+        tcpMaxConnections: intOption(o.tcpMaxConnections, nameOf(cmd, 'tcpMaxConnections'), DEFAULTS.tcpMaxConnections, 1, 1_000_000),
         identity: o.identity === undefined ? DEFAULTS.identity : o.identity || null,
         version: o.versionString === undefined ? `Meridian ${pkg.version}` : o.versionString || null,
         nsid: parseNsid(o.nsid),
         logLevel: o.logLevel,
-        queryLog: Boolean(o.queryLog) && o.queryLog !== 'false' && o.queryLog !== '0',
-        watch: o.watch !== false,
+        queryLog: boolOption(cmd, 'queryLog'),
+        watch: boolOption(cmd, 'watch'), // --no-watch, or MERIDIAN_WATCH=false
       };
       await serve(opts);
     } catch (err) {
@@ -85,6 +116,11 @@ program
         process.exit(1);
       }
       const { zones } = await loadZoneDir(o.zones);
+      if (zones.length === 0) {
+        // most likely the wrong directory, or master files not yet imported
+        process.stderr.write(`no zone files (*.yaml, *.yml) in ${o.zones}\n`);
+        process.exit(1);
+      }
       process.stdout.write(`${zones.length} zone(s) OK: ${zones.map((z) => z.origin).join(', ')}\n`);
     } catch (err) {
       fail(err);
@@ -99,10 +135,10 @@ program
   .option('-o, --output <file>', 'write here instead of standard output')
   .action(async (file: string, o: { origin?: string; output?: string }) => {
     try {
-      const text = await readFile(file, 'utf8');
+      const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => cannot('read', file, e));
       const { yaml, warnings } = importMasterFile(text, { origin: o.origin, file });
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
-      if (o.output) await writeFile(o.output, yaml);
+      if (o.output) await writeFile(o.output, yaml).catch((e: NodeJS.ErrnoException) => cannot('write', o.output!, e));
       else process.stdout.write(yaml);
     } catch (err) {
       fail(err);

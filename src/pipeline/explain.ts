@@ -1,12 +1,14 @@
 /**
  * explain: run one query through the real pipeline with tracing on and report what each stage
  * decided — which zone and pool, which members were eligible and why others were not, what the
- * algorithm chose and why, the TTL. Used by `meridian explain` and (later) the admin API.
+ * algorithm chose and why, the TTL and the ECS scope. Balancing state is copied first, so explaining
+ * never moves the live rotation. Used by `meridian explain` and (later) the admin API.
  */
 import { parseAddress } from '../wire/address.js';
 import { RCODE_NAMES, type Placed } from '../wire/answer.js';
 import { maskInPlace, type Ecs } from '../wire/ecs.js';
-import { parseName, wireToKey, wireToText } from '../wire/name.js';
+import { parseName, wireToKey, wireToText, type NameKey } from '../wire/name.js';
+import type { CompiledPool, PoolFamily } from '../balance/pool.js';
 import type { Query } from '../wire/query.js';
 import { typeCode, typeName } from '../wire/types.js';
 import { MeridianError } from '../errors.js';
@@ -51,6 +53,23 @@ export function present(p: Placed): string[] {
   return p.rrset.text.map((t) => `${owner} ${p.ttl} ${klass} ${type} ${t}`);
 }
 
+/**
+ * The snapshot with a private copy of every pool's balancing state: explaining a query shows what
+ * the next real query would get without moving the live round-robin position or counting an
+ * answer as handed out (least-connections).
+ */
+function withPrivateState(snapshot: Snapshot): Snapshot {
+  const copyFamily = (f: PoolFamily): PoolFamily => ({
+    ...f,
+    state: { position: f.state.position, handedOut: f.state.handedOut.slice(), handedOutAt: f.state.handedOutAt.slice() },
+  });
+  const pools = new Map<NameKey, Map<string, CompiledPool>>();
+  for (const [zone, byName] of snapshot.pools) {
+    pools.set(zone, new Map(Array.from(byName, ([name, p]) => [name, { ...p, v4: copyFamily(p.v4), v6: copyFamily(p.v6) }])));
+  }
+  return { ...snapshot, pools };
+}
+
 export function explain(snapshot: Snapshot, req: ExplainRequest): ExplainResult {
   const qname = parseName(req.name.endsWith('.') ? req.name : `${req.name}.`);
   const qtype = typeCode(req.type ?? 'A');
@@ -71,8 +90,9 @@ export function explain(snapshot: Snapshot, req: ExplainRequest): ExplainResult 
     optCount: 1,
     malformed: null,
   };
-  const steps: string[] = [];
-  const a = runPipeline(snapshot, query, 'udp', client, 0, steps);
+  const steps = [`query: ${wireToText(qname)} ${typeName(qtype)} from ${client}${req.subnet ? ` with ECS ${req.subnet}` : ''}`];
+  const a = runPipeline(withPrivateState(snapshot), query, 'udp', client, 0, steps);
+  if (ecs) steps.push(`ECS: source prefix /${ecs.sourcePrefix}, scope prefix /${a.ecsScope}`);
   return {
     rcode: RCODE_NAMES[a.rcode] ?? String(a.rcode),
     aa: a.aa,

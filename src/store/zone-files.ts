@@ -55,7 +55,8 @@ export class ZoneFileSource {
     let w: FSWatcher | undefined;
     try {
       w = watch(this.dir, { persistent: false }, (_event, name) => {
-        if (name && !/\.ya?ml$/.test(String(name))) return;
+        // a zone file, or the `..data` link a Kubernetes ConfigMap mount swaps to update every file at once
+        if (name && !/\.ya?ml$/i.test(String(name)) && !String(name).startsWith('..')) return;
         clearTimeout(timer);
         timer = setTimeout(onChange, debounceMs);
       });
