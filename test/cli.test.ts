@@ -256,7 +256,7 @@ describe('meridian explain', () => {
       'query: api.lb.example.test. A from 198.51.100.7',
       'zone: lb.example.test. (serial 2026112501)',
       'lookup: name is served by pool "web"',
-      expect.stringMatching(/^balance: pool "web" \(weighted-round-robin, IPv4\): eligible fra-1; not eligible: iad-1 \(.*disabled/),
+      expect.stringMatching(/^balance: pool "web" \(weighted-round-robin, IPv4\): eligible fra-1; not eligible: iad-1 \(enabled: false\)$/),
       expect.stringMatching(/^balance: chose fra-1\b.*; TTL 20$/),
       'status: NOERROR, authoritative',
       'api.lb.example.test. 20 IN A 198.51.100.10',

@@ -47,7 +47,7 @@ beforeAll(async () => {
 afterAll(() => s?.close());
 
 const ex = (name: string, more: { type?: string; client?: string; subnet?: string } = {}) => explain(s.app.snapshot(), { name, ...more });
-const WEB_ELIGIBILITY = 'balance: pool "web" (round-robin, IPv4): eligible a, d; not eligible: b (disabled (enabled: false)), c (weight 0)';
+const WEB_ELIGIBILITY = 'balance: pool "web" (round-robin, IPv4): eligible a, d; not eligible: b (enabled: false), c (weight 0)';
 
 describe('explain a pool answer', () => {
   it('names the zone, the pool, the eligible members, why the others are not, the choice and the TTL', () => {
@@ -163,7 +163,7 @@ describe('explain fallback, NXDOMAIN and REFUSED', () => {
     expect([r.answer, r.steps.slice(3)]).toEqual([
       ['parked.ex.test. 30 IN A 192.0.2.31'],
       [
-        'balance: pool "parked" (random, IPv4): eligible none; not eligible: p1 (weight 0), p2 (disabled (enabled: false))',
+        'balance: pool "parked" (random, IPv4): eligible none; not eligible: p1 (weight 0), p2 (enabled: false)',
         'balance: no eligible member in pool "parked"; fallback all → every enabled member, health ignored',
       ],
     ]);
@@ -173,7 +173,7 @@ describe('explain fallback, NXDOMAIN and REFUSED', () => {
     const r = ex('front.ex.test', { subnet: '198.51.100.0/24' });
     expect(r.steps.slice(3, 7)).toEqual([
       'client: EDNS Client Subnet 198.51.100.0/24',
-      'balance: pool "front" (random, IPv4): eligible none; not eligible: p1 (disabled (enabled: false))',
+      'balance: pool "front" (random, IPv4): eligible none; not eligible: p1 (enabled: false)',
       'balance: no eligible member in pool "front"; falling back to pool "sticky"',
       'balance: pool "sticky" (ip-hash, IPv4): eligible s1, s2',
     ]);

@@ -14,7 +14,7 @@ import type { BoundAlgorithm, Candidate, PoolState } from './types.js';
 export type MemberStatus = (zone: string, pool: string, member: MemberDef) => { eligible: boolean; reason?: string };
 
 export const defaultMemberStatus: MemberStatus = (_z, _p, m) => {
-  if (!m.enabled) return { eligible: false, reason: 'disabled (enabled: false)' };
+  if (!m.enabled) return { eligible: false, reason: 'enabled: false' };
   if (m.weight <= 0) return { eligible: false, reason: 'weight 0' };
   return { eligible: true };
 };

@@ -66,6 +66,7 @@ program
   .description('answer DNS for the zones in a directory (UDP and TCP on every listen address)')
   .addOption(new Option('--zones <dir>', 'zone files directory').env('MERIDIAN_ZONES').default(DEFAULTS.zonesDir))
   .addOption(new Option('--listen <addr:port...>', 'listen address, repeatable (env: comma-separated)').env('MERIDIAN_LISTEN'))
+  .addOption(new Option('--workers <n>', 'processes sharing the listen sockets (node:cluster)').env('MERIDIAN_WORKERS'))
   .addOption(new Option('--admin <addr:port>', 'admin API address (used by the admin API, not yet served)').env('MERIDIAN_ADMIN').default(DEFAULTS.admin))
   .addOption(new Option('--state <dir>', 'state directory (admin tokens, journal)').env('MERIDIAN_STATE').default(DEFAULTS.stateDir))
   .addOption(new Option('--max-udp-payload <bytes>', 'largest UDP response, whatever the client offers').env('MERIDIAN_MAX_UDP_PAYLOAD'))
@@ -96,6 +97,7 @@ program
         logLevel: o.logLevel,
         queryLog: boolOption(cmd, 'queryLog'),
         watch: boolOption(cmd, 'watch'), // --no-watch, or MERIDIAN_WATCH=false
+        workers: intOption(o.workers, nameOf(cmd, 'workers'), DEFAULTS.workers, 1, 64),
       };
       await serve(opts);
     } catch (err) {

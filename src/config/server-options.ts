@@ -20,6 +20,8 @@ export interface ServeOptions {
   logLevel: string;
   queryLog: boolean;
   watch: boolean;
+  /** processes serving the query path (1 = this process) */
+  workers: number;
 }
 
 /** Parse "127.0.0.1:5353", "[::1]:5353", "::1" (port defaults), ":53" (all IPv4). */
@@ -66,4 +68,5 @@ export const DEFAULTS = {
   tcpMaxConnections: 1000,
   identity: hostname(),
   logLevel: 'info',
+  workers: 1,
 };

@@ -46,17 +46,18 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServer>
     for (const u of udps) u.close();
     await Promise.all(tcps.map((t) => new Promise<void>((r) => t.close(() => r()))));
   };
-  try {
-    for (const ep of opts.listen) {
+  for (const ep of opts.listen) {
+    try {
       const { udp, tcp, endpoint } = await bindPair(ep, opts, handler);
       udps.push(udp);
       tcps.push(tcp);
       endpoints.push(endpoint);
+    } catch (err) {
+      await closeAll();
+      const e = err as NodeJS.ErrnoException;
+      const where = ep.host.includes(':') ? `[${ep.host}]:${ep.port}` : `${ep.host}:${ep.port}`;
+      throw new MeridianError('LISTEN_FAILED', `cannot listen on ${where}: ${e.code ?? e.message}`);
     }
-  } catch (err) {
-    await closeAll();
-    const e = err as NodeJS.ErrnoException;
-    throw new MeridianError('LISTEN_FAILED', `cannot listen on ${opts.listen.map((l) => `${l.host}:${l.port}`).join(', ')}: ${e.code ?? ''} ${e.message}`);
   }
   const sockets = new Set<net.Socket>();
   for (const t of tcps) t.on('connection', (s) => {
