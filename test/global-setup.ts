@@ -22,6 +22,7 @@ import type { TestProject } from 'vitest/node';
 export const TOOLS = {
   dig: 'bind9-dnsutils',
   kdig: 'knot-dnsutils',
+  'docker-compose': 'docker-compose',
   // knotd: 'knot',
   // dnsperf: 'dnsperf',
   // nginx: 'nginx',
