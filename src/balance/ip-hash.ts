@@ -22,6 +22,7 @@
 import { Marks, answerCount } from './common.js';
 import { hashString, murmur3 } from './hash.js';
 import type { Algorithm, BoundAlgorithm, Candidate, PickContext, PoolState } from './types.js';
+import { formatAddress } from '../wire/address.js';
 
 const KEY_SEED = 0;
 const OFFSET_SEED = 0x4d61676c;
@@ -136,20 +137,6 @@ export const ipHash: Algorithm = {
 /** Client key as an address when it looks like one (4 or 16 bytes), else hex. */
 export function formatKey(key: Uint8Array): string {
   if (key.length === 0) return '(empty)';
-  if (key.length === 4) return Array.from(key).join('.');
-  if (key.length !== 16) return Array.from(key, (b) => b.toString(16).padStart(2, '0')).join('');
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((key[i] << 8) | key[i + 1]);
-  // RFC 5952: compress the longest run (≥ 2) of zero groups, the first one on a tie.
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) [bestAt, bestLen] = [i, j - i];
-    i = j > i ? j : i + 1;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestAt < 0) return hex.join(':');
-  return `${hex.slice(0, bestAt).join(':')}::${hex.slice(bestAt + bestLen).join(':')}`;
+  if (key.length === 4 || key.length === 16) return formatAddress({ family: key.length === 4 ? 4 : 6, bytes: key });
+  return Array.from(key, (b) => b.toString(16).padStart(2, '0')).join('');
 }
