@@ -25,7 +25,7 @@ export function dnsperfArgs({ host, port, file, seconds, clients, outstanding, t
 /** Runs dnsperf; resolves the parsed summary (throws if it fails or prints no summary). */
 export async function runDnsperf(opts) {
   const args = dnsperfArgs(opts);
-  const res = await runCommand('dnsperf', args);
+  const res = await runCommand('dnsperf', args, { measured: true });
   if (res.error) throw new Error(`could not run dnsperf: ${res.error.message} (apt-get install dnsperf)`);
   let parsed;
   try {

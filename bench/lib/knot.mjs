@@ -71,7 +71,7 @@ export async function startKnot({ host, port, zone, zoneFile }) {
   const conf = join(dir, 'knot.conf');
   writeFileSync(conf, knotConfig({ dir, host, port, zone, zoneFile: 'bench.zone' }));
   log(`starting Knot: ${bin} -c ${conf} (listen ${host}@${port})`);
-  const proc = startProcess('knotd', bin, ['-c', conf]);
+  const proc = startProcess('knotd', bin, ['-c', conf], { measured: true });
   await waitForDns(proc, host, port, zone, 20000, /failed to load zone|zone event 'load' failed|critical:/);
   const cpus = availableParallelism();
   const info = {

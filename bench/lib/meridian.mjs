@@ -65,7 +65,7 @@ export async function startMeridian({ root, host, port, zone, zoneFile, nodeArgs
   // Meridian reads MERIDIAN_* variables as flag defaults (e.g. MERIDIAN_QUERY_LOG): measure the
   // defaults, whatever the caller's shell has; pass settings with --meridian-arg instead.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MERIDIAN_')));
-  const proc = startProcess(name, process.execPath, args, { cwd: root, env: { ...env, NODE_ENV: 'production' } });
+  const proc = startProcess(name, process.execPath, args, { cwd: root, env: { ...env, NODE_ENV: 'production' }, measured: true });
   await waitForDns(proc, host, port, zone, 30000);
   const info = { node: process.version, osThreads: threadCount(proc.pid), jsThreads: 1 };
   log(`${name} ready (pid ${proc.pid}, ${info.osThreads} OS threads, 1 JavaScript thread)`);

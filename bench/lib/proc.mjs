@@ -30,11 +30,23 @@ export function makeTempDir(prefix) {
   return dir;
 }
 
+let niceLevel = 0;
+/** Scheduling priority for the processes under measurement (servers, dnsperf): `nice -n N`. */
+export function setNice(n) {
+  niceLevel = n;
+}
+
 /**
  * Spawns a long-running child (a server), keeping the tail of its stdout/stderr for error
- * reports. Returns { child, name, output(), exited (promise of {code, signal}) }.
+ * reports. Returns { child, name, output(), exited (promise of {code, signal}) }. With
+ * `measured: true` it runs under `nice -n <setNice level>` (which execs: same pid, and every
+ * thread the program starts inherits the priority).
  */
-export function startProcess(name, cmd, args, opts = {}) {
+export function startProcess(name, cmd, args, { measured = false, ...opts } = {}) {
+  if (measured && niceLevel !== 0) {
+    args = ['-n', String(niceLevel), cmd, ...args];
+    cmd = 'nice';
+  }
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
   const chunks = [];
   let size = 0;
