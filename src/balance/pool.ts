@@ -8,10 +8,16 @@ import type { FallbackDef, MemberDef, PoolDef } from '../config/zone-types.js';
 import { parseAddress } from '../wire/address.js';
 import { algorithms } from './registry.js';
 import { createPoolState } from './state.js';
-import type { BoundAlgorithm, Candidate, PoolState } from './types.js';
+import type { BoundAlgorithm, Candidate, LoadFigure, PoolState } from './types.js';
 
 /** Whether a member may be chosen now, and if not why (explain shows the reason). */
 export type MemberStatus = (zone: string, pool: string, member: MemberDef) => { eligible: boolean; reason?: string };
+
+/** A member's latest load figure and how long it stays usable (health checks, pushed figures). */
+export interface MemberLoad extends LoadFigure {
+  maxAgeMs: number;
+}
+export type MemberLoads = (zone: string, pool: string, member: MemberDef) => MemberLoad | undefined;
 
 export const defaultMemberStatus: MemberStatus = (_z, _p, m) => {
   if (!m.enabled) return { eligible: false, reason: 'enabled: false' };
@@ -32,6 +38,11 @@ export interface PoolFamily {
   readonly text: readonly string[];
   readonly bound: BoundAlgorithm;
   readonly state: PoolState;
+  /** load figure per candidate index (definition order), undefined when none */
+  readonly loads: readonly (MemberLoad | undefined)[];
+  /** eligible member names: with the same `def`, the bound algorithm is reused across snapshots */
+  readonly eligibility: string;
+  readonly def: PoolDef;
 }
 
 export interface CompiledPool {
@@ -72,29 +83,60 @@ function addressRdata(address: string): Buffer {
   return Buffer.from(a.bytes);
 }
 
-function compileFamily(zone: string, def: PoolDef, family: 4 | 6, store: PoolStateStore, status: MemberStatus): PoolFamily {
+function compileFamily(
+  zone: string,
+  def: PoolDef,
+  family: 4 | 6,
+  store: PoolStateStore,
+  view: MemberView,
+  prev: PoolFamily | undefined,
+): PoolFamily {
   const ofFamily = def.members.filter((m) => m.family === family);
   const members: Candidate[] = [];
   const all: Candidate[] = [];
   const excluded: { name: string; reason: string }[] = [];
-  const rdata: Buffer[] = [];
-  const text: string[] = [];
+  const loads: (MemberLoad | undefined)[] = [];
   ofFamily.forEach((m, index) => {
     const c: Candidate = { name: m.name, address: m.address, family, weight: m.weight, site: m.site, index };
-    rdata.push(addressRdata(m.address));
-    text.push(m.address);
     if (m.enabled) all.push({ ...c, weight: Math.max(m.weight, 1) });
-    const s = status(zone, def.name, m);
+    const s = view.status(zone, def.name, m);
     if (s.eligible) members.push(c);
     else excluded.push({ name: m.name, reason: s.reason ?? 'not eligible' });
+    loads.push(view.load?.(zone, def.name, m));
   });
+  const eligibility = members.map((m) => m.name).join('\u0000');
+  // same definition and same eligible members: keep the bound algorithm (schedules, tables)
+  if (prev && prev.eligibility === eligibility && prev.def === def) {
+    return { ...prev, excluded, loads };
+  }
   const signature = ofFamily.map((m) => m.name).join('\u0000');
   const state = store.get(`${zone}\u0000${def.name}\u0000${family}`, signature, ofFamily.length);
-  return { family, members, all, excluded, rdata, text, bound: algorithms[def.algorithm].bind(members), state };
+  return {
+    family,
+    members,
+    all,
+    excluded,
+    rdata: ofFamily.map((m) => addressRdata(m.address)),
+    text: ofFamily.map((m) => m.address),
+    bound: algorithms[def.algorithm].bind(members),
+    state,
+    loads,
+    eligibility,
+    def,
+  };
 }
 
-export function compilePool(zone: string, def: PoolDef, store: PoolStateStore, status: MemberStatus = defaultMemberStatus): CompiledPool {
+/** What the pool compiler asks about members: eligibility now, and load figures. */
+export interface MemberView {
+  status: MemberStatus;
+  load?: MemberLoads;
+}
+
+export const defaultMemberView: MemberView = { status: defaultMemberStatus };
+
+export function compilePool(zone: string, def: PoolDef, store: PoolStateStore, view: MemberView = defaultMemberView, prev?: CompiledPool): CompiledPool {
   for (const m of def.members) if (isIP(m.address) !== m.family) throw new Error(`member ${m.name}: bad address ${m.address}`);
+  const reuse = prev && prev.def === def ? prev : undefined;
   return {
     zone,
     name: def.name,
@@ -103,8 +145,8 @@ export function compilePool(zone: string, def: PoolDef, store: PoolStateStore, s
     answers: def.answers,
     fallback: def.fallback,
     hashPrefix: def.hashPrefix,
-    v4: compileFamily(zone, def, 4, store, status),
-    v6: compileFamily(zone, def, 6, store, status),
+    v4: compileFamily(zone, def, 4, store, view, reuse?.v4),
+    v6: compileFamily(zone, def, 6, store, view, reuse?.v6),
     usesClient: def.algorithm === 'ip-hash',
     dependsOnClient: def.algorithm === 'ip-hash',
   };

@@ -3,8 +3,8 @@
  * pool's bound algorithm for `answers` members among the eligible ones, and applies the pool's
  * fallback when none is eligible. Sets the ECS scope to what the answer depended on.
  */
-import type { CompiledPool, PoolFamily } from '../../balance/pool.js';
-import type { PickContext } from '../../balance/types.js';
+import type { CompiledPool, MemberLoad, PoolFamily } from '../../balance/pool.js';
+import type { LoadFigure, PickContext } from '../../balance/types.js';
 import { maskInPlace } from '../../wire/ecs.js';
 import { RCODE, place, type RRset } from '../../wire/answer.js';
 import { MAX_FALLBACK_DEPTH } from '../snapshot.js';
@@ -13,15 +13,24 @@ import { ANSWERED, respond, type QueryContext, type StageResult } from '../conte
 const A = 1;
 const EMPTY_KEY = new Uint8Array(0);
 
-/** One reusable pick context: the query path is synchronous, so one per process suffices. */
-const pickCtx: PickContext & { clientKey: Uint8Array } = {
-  random: Math.random,
-  now: 0,
-  clientKey: EMPTY_KEY,
-  count: 1,
-  ttl: 30,
-  load: () => undefined,
-};
+/**
+ * One reusable pick context: the query path is synchronous, so one per process suffices. `load`
+ * serves the family's figures that are still fresh; an expired figure counts as none, and the
+ * algorithm falls back to weights and the answers it handed out.
+ */
+class Picking implements PickContext {
+  random = Math.random;
+  now = 0;
+  clientKey: Uint8Array = EMPTY_KEY;
+  count = 1;
+  ttl = 30;
+  loads: readonly (MemberLoad | undefined)[] = [];
+  load(index: number): LoadFigure | undefined {
+    const f = this.loads[index];
+    return f && this.now - f.at <= f.maxAgeMs ? f : undefined;
+  }
+}
+const pickCtx = new Picking();
 let picked = new Int32Array(16);
 
 function familyOf(pool: CompiledPool, qtype: number): PoolFamily {
@@ -99,6 +108,7 @@ function pick(pool: CompiledPool, fam: PoolFamily, key: Uint8Array): number {
   pickCtx.clientKey = key;
   pickCtx.count = want;
   pickCtx.ttl = pool.ttl;
+  pickCtx.loads = fam.loads;
   return fam.bound.pick(pickCtx, fam.state, picked);
 }
 
