@@ -12,6 +12,17 @@ import { ZoneFileSource, type ZoneLoadReport } from './store/zone-files.js';
 import { keyToText } from './wire/name.js';
 import { RCODE_NAMES } from './wire/answer.js';
 import { typeName } from './wire/types.js';
+import { HealthService } from './health/service.js';
+import type { HealthView } from './health/types.js';
+import { emptyFamilies } from './balance/pool.js';
+
+/** Say loudly when a pool family loses its last eligible member (its fallback now answers), and when it recovers. */
+function reportEmptyPools(logger: Logger, prev: Snapshot | undefined, next: Snapshot): void {
+  const before = new Set(prev ? emptyFamilies(prev.pools) : []);
+  const now = new Set(emptyFamilies(next.pools));
+  for (const k of now) if (!before.has(k)) logger.error({ pool: k }, `pool ${k} has no eligible member: its fallback answers`);
+  for (const k of before) if (!now.has(k)) logger.info({ pool: k }, `pool ${k} has eligible members again`);
+}
 
 export interface BuildOptions {
   /** zones directory (watched and reloaded), or … */
@@ -26,6 +37,10 @@ export interface BuildOptions {
   watch?: boolean;
   queryLog?: boolean;
   logger?: Logger;
+  /** health checks of pool members (default on; they only run for pools with a `health:` section) */
+  health?: boolean;
+  /** start answering only after the first round of health checks is done (readiness) */
+  waitForHealth?: boolean;
 }
 
 export interface App {
@@ -37,6 +52,9 @@ export interface App {
   reload(): Promise<ZoneLoadReport | null>;
   /** replace the zone set directly (tests, later the admin API) */
   setZones(zones: ZoneDefinition[]): void;
+  /** resolves once every checked member has its first result */
+  ready(): Promise<void>;
+  health(): HealthView | undefined;
   close(): Promise<void>;
 }
 
@@ -46,10 +64,18 @@ export async function build(opts: BuildOptions): Promise<App> {
   const states = new PoolStateStore();
   const source = opts.zonesDir ? new ZoneFileSource(opts.zonesDir) : null;
   let zones: ZoneDefinition[] = opts.zones ?? [];
-  let current: Snapshot;
+  let current: Snapshot | undefined;
+  const health = opts.health === false ? null : new HealthService({ logger, onChange: () => rebuild() });
 
+  // each change of zones or health builds a new snapshot; unchanged parts are reused
   const rebuild = () => {
-    current = buildSnapshot({ zones, identity }, states);
+    const prev = current;
+    current = buildSnapshot({ zones, identity, members: health?.memberView() }, states, prev);
+    reportEmptyPools(logger, prev, current);
+  };
+  const zonesChanged = () => {
+    health?.setZones(zones);
+    rebuild();
   };
 
   const reload = async (): Promise<ZoneLoadReport | null> => {
@@ -60,25 +86,30 @@ export async function build(opts: BuildOptions): Promise<App> {
     if (report.changed.length) {
       zones = report.zones;
       try {
-        rebuild();
+        zonesChanged();
       } catch (err) {
         logger.error({ err }, 'could not build the new snapshot; previous one keeps serving');
         return report;
       }
-      logger.info({ zones: report.changed, generation: current.generation }, 'zones loaded');
+      logger.info({ zones: report.changed, generation: current!.generation }, 'zones loaded');
     }
     return report;
   };
 
-  rebuild();
+  zonesChanged();
   if (source) await reload();
+  if (health && opts.waitForHealth) {
+    logger.info('waiting for the first round of health checks before answering');
+    await health.ready();
+    logger.info('first round of health checks done');
+  }
 
   const server = await startDnsServer({
     listen: opts.listen,
     maxUdpPayload: opts.maxUdpPayload ?? 1232,
     maxConnections: opts.tcpMaxConnections ?? 1000,
     idleTimeoutMs: opts.tcpIdleTimeoutMs ?? 10_000,
-    getSnapshot: () => current,
+    getSnapshot: () => current!,
     onError: (err, packet) => logger.error({ err, packet: packet.toString('base64') }, 'internal error answering a query (SERVFAIL sent)'),
     onQuery: opts.queryLog
       ? (i) => logger.info({ q: keyToText(i.qname.toString('latin1')), type: typeName(i.qtype), rcode: RCODE_NAMES[i.rcode] ?? i.rcode, proto: i.transport, client: i.address, size: i.size, tc: i.tc }, 'query')
@@ -98,14 +129,17 @@ export async function build(opts: BuildOptions): Promise<App> {
     logger,
     endpoints: server.endpoints,
     server,
-    snapshot: () => current,
+    snapshot: () => current!,
     reload: queuedReload,
     setZones(z) {
       zones = z;
-      rebuild();
+      zonesChanged();
     },
+    ready: () => health?.ready() ?? Promise.resolve(),
+    health: () => health?.current(),
     async close() {
       stopWatch();
+      health?.stop();
       await server.close();
     },
   };

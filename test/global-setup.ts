@@ -25,7 +25,8 @@ export const TOOLS = {
   'docker-compose': 'docker-compose',
   // knotd: 'knot',
   // dnsperf: 'dnsperf',
-  // nginx: 'nginx',
+  nginx: 'nginx',
+  openssl: 'openssl',
   // unbound: 'unbound',
   // etcd: 'etcd-server',
 } as const satisfies Record<string, string>;

@@ -171,3 +171,16 @@ export function markClientDependence(pools: Map<string, CompiledPool>, maxDepth:
   }
   return out;
 }
+
+/** Names (`"web" in lb.example.test. (IPv4, fallback all)`) of pool families with members but none eligible. */
+export function emptyFamilies(pools: Map<string, Map<string, CompiledPool>>): string[] {
+  const out: string[] = [];
+  for (const byName of pools.values()) {
+    for (const p of byName.values()) {
+      for (const f of [p.v4, p.v6]) {
+        if (f.members.length === 0 && f.excluded.length > 0) out.push(`"${p.name}" in ${p.zone} (IPv${f.family}, fallback ${p.fallback.kind === 'pool' ? `pool ${p.fallback.pool}` : p.fallback.kind})`);
+      }
+    }
+  }
+  return out;
+}

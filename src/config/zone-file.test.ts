@@ -85,9 +85,9 @@ describe('parseZoneText: good zones', () => {
         hashPrefix: { v4: 24, v6: 56 },
         line: 16,
         members: [
-          { name: 'fra-1', address: '198.51.100.10', family: 4, weight: 3, site: 'fra', enabled: true, line: 23 },
-          { name: 'fra-2', address: '2001:db8:1::10', family: 6, weight: 3, site: 'fra', enabled: true, line: 24 },
-          { name: 'iad-1', address: '203.0.113.10', family: 4, weight: 1, site: 'iad', enabled: false, line: 25 },
+          { name: 'fra-1', address: '198.51.100.10', family: 4, weight: 3, site: 'fra', enabled: true, check: null, line: 23 },
+          { name: 'fra-2', address: '2001:db8:1::10', family: 6, weight: 3, site: 'fra', enabled: true, check: null, line: 24 },
+          { name: 'iad-1', address: '203.0.113.10', family: 4, weight: 1, site: 'iad', enabled: false, check: null, line: 25 },
         ],
       },
     ]);
@@ -118,7 +118,7 @@ pools:
       fallback: { kind: 'all' },
       hashPrefix: { v4: 24, v6: 56 },
       line: 7,
-      members: [{ name: 'm', address: '2001:db8::1', family: 6, weight: 1, enabled: true, line: 7 }],
+      members: [{ name: 'm', address: '2001:db8::1', family: 6, weight: 1, enabled: true, check: null, line: 7 }],
     });
   });
 

@@ -206,7 +206,7 @@ class ZoneBuilder {
     entries.push(...this.unencoded);
     entries.sort((a, b) => a.line - b.line);
     this.problems.push(...checkNames(entries, this.originKey, this.src));
-    const { pools, problems } = buildPools(data.pools, this.src);
+    const { pools, problems } = buildPools(data.pools, this.src, this.origin);
     this.problems.push(...problems);
     if (this.problems.length || !soa) return undefined;
     return {

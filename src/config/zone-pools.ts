@@ -1,10 +1,12 @@
 /**
  * The `pools:` section -> PoolDef[], with defaults filled in and the checks the schema cannot
  * make: member addresses and unique member names, options that only fit one algorithm or
- * fallback, fallback pools that exist and do not loop.
+ * fallback, fallback pools that exist and do not loop. Health checks: zone-health-resolve.ts.
  */
 import type { Problem } from '../errors.js';
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../wire/rdata-text.js';
+import { memberCheck, poolHealth, type PoolHealth } from './zone-health-resolve.js';
+import type { HealthContext } from './zone-health.js';
 import { LABEL_PATTERN, POOL_DEFAULTS, type ZoneFilePool } from './zone-schema.js';
 import type { FallbackDef, MemberDef, PoolDef } from './zone-types.js';
 import type { ZoneSource } from './zone-yaml.js';
@@ -27,7 +29,8 @@ function fallbackOf(p: ZoneFilePool): FallbackDef {
   return { kind: 'pool', pool: f.pool };
 }
 
-function buildMembers(pool: ZoneFilePool, path: Array<string | number>, src: ZoneSource, problems: Problem[]): MemberDef[] {
+function buildMembers(pool: ZoneFilePool, path: Array<string | number>, health: PoolHealth, ctx: HealthContext): MemberDef[] {
+  const { src, problems } = ctx;
   const lines = new Map<string, number>();
   const members: MemberDef[] = [];
   pool.members.forEach((m, j) => {
@@ -36,6 +39,12 @@ function buildMembers(pool: ZoneFilePool, path: Array<string | number>, src: Zon
     const seen = lines.get(m.name);
     if (seen !== undefined) problems.push(src.problem([...at, 'name'], `member name "${m.name}" is already used at line ${seen}`));
     else lines.set(m.name, line);
+    const written = m['check-address'];
+    const checkAddress = written === undefined ? undefined : memberAddress(written)?.address;
+    if (written !== undefined && checkAddress === undefined) {
+      problems.push(src.problem([...at, 'check-address'], `"${written}" is not an IPv4 or IPv6 address`));
+    }
+    const check = memberCheck(health, m.health, [...at, 'health'], ctx);
     const addr = memberAddress(m.address);
     if (!addr) {
       problems.push(src.problem([...at, 'address'], `"${m.address}" is not an IPv4 or IPv6 address`));
@@ -47,6 +56,8 @@ function buildMembers(pool: ZoneFilePool, path: Array<string | number>, src: Zon
       weight: m.weight ?? 1,
       ...(m.site !== undefined ? { site: m.site } : {}),
       enabled: m.enabled ?? true,
+      ...(checkAddress !== undefined ? { checkAddress } : {}),
+      check,
       line,
     });
   });
@@ -79,8 +90,14 @@ function checkLoops(pools: PoolDef[], src: ZoneSource): Problem[] {
   return problems;
 }
 
-export function buildPools(section: Record<string, ZoneFilePool> | undefined, src: ZoneSource): { pools: PoolDef[]; problems: Problem[] } {
+/** `origin` is the zone's: names in `health.dns.name` are relative to it. */
+export function buildPools(
+  section: Record<string, ZoneFilePool> | undefined,
+  src: ZoneSource,
+  origin: string,
+): { pools: PoolDef[]; problems: Problem[] } {
   const problems: Problem[] = [];
+  const ctx: HealthContext = { src, origin, problems };
   const pools: PoolDef[] = [];
   const entries = Object.entries(section ?? {});
   const names = new Set(entries.map(([n]) => n));
@@ -98,6 +115,7 @@ export function buildPools(section: Record<string, ZoneFilePool> | undefined, sr
       problems.push(src.problem([...path, 'fallback', 'pool'], `no pool named "${fallback.pool}" in this zone`));
     }
     const hp = p['hash-prefix'];
+    const health = poolHealth(p.health, [...path, 'health'], ctx);
     pools.push({
       name,
       algorithm: p.algorithm,
@@ -105,7 +123,8 @@ export function buildPools(section: Record<string, ZoneFilePool> | undefined, sr
       answers: p.answers ?? POOL_DEFAULTS.answers,
       fallback,
       hashPrefix: { v4: hp?.v4 ?? POOL_DEFAULTS.hashPrefix.v4, v6: hp?.v6 ?? POOL_DEFAULTS.hashPrefix.v6 },
-      members: buildMembers(p, path, src, problems),
+      ...(health.check !== undefined ? { health: health.check } : {}),
+      members: buildMembers(p, path, health, ctx),
       line: src.whereKey(['pools'], name).line,
     });
   }

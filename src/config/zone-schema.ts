@@ -7,6 +7,7 @@
  * `errorMessage` on a schema is the text reported when that schema fails (see zone-yaml.ts).
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { MemberHealthSchema, PoolHealthSchema } from './zone-health.js';
 import { ALGORITHMS, type AlgorithmName } from './zone-types.js';
 
 const Ttl = Type.Integer({ minimum: 0, maximum: 2147483647 });
@@ -63,6 +64,8 @@ export const MemberSchema = closed({
   weight: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000000 })),
   site: Type.Optional(Label),
   enabled: Type.Optional(Type.Boolean()),
+  'check-address': Type.Optional(Text),
+  health: Type.Optional(MemberHealthSchema),
 });
 
 export const POOL_DEFAULTS = { ttl: 30, answers: 1, hashPrefix: { v4: 24, v6: 56 } } as const;
@@ -83,6 +86,7 @@ export const PoolSchema = closed({
       v6: Type.Optional(Type.Integer({ minimum: 0, maximum: 128 })),
     }),
   ),
+  health: Type.Optional(PoolHealthSchema),
   members: Type.Array(MemberSchema, { minItems: 1 }),
 });
 

@@ -2,6 +2,7 @@
  * What a zone file means once loaded and validated: plain data, no wire maps yet.
  * `src/zone/compile.ts` turns a ZoneDefinition into the lookup structure the query path reads.
  */
+import type { HealthCheckDef } from '../health/types.js';
 
 /** One resource record, names absolute, rdata already in wire form (uncompressed). */
 export interface RecordDef {
@@ -48,6 +49,13 @@ export interface MemberDef {
   weight: number;
   site?: string;
   enabled: boolean;
+  /** address probed by health checks instead of `address` (`check-address:`), canonical text */
+  checkAddress?: string;
+  /**
+   * the member's resolved check: its pool's `health:` with its own `health:` on top; null when
+   * nothing is probed (no section, or kind: none) and the member always counts as healthy
+   */
+  check: HealthCheckDef | null;
   line?: number;
 }
 
@@ -64,6 +72,8 @@ export interface PoolDef {
   fallback: FallbackDef;
   /** ip-hash: prefix lengths the client address is masked to before hashing */
   hashPrefix: { v4: number; v6: number };
+  /** the pool's own `health:` resolved (what members inherit); absent without one, null for kind: none */
+  health?: HealthCheckDef | null;
   members: MemberDef[];
   line?: number;
 }
