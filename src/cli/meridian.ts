@@ -67,6 +67,9 @@ program
   .addOption(new Option('--zones <dir>', 'zone files directory').env('MERIDIAN_ZONES').default(DEFAULTS.zonesDir))
   .addOption(new Option('--listen <addr:port...>', 'listen address, repeatable (env: comma-separated)').env('MERIDIAN_LISTEN'))
   .addOption(new Option('--workers <n>', 'processes sharing the listen sockets (node:cluster)').env('MERIDIAN_WORKERS'))
+  .addOption(new Option('--no-health', 'do not run health checks (every enabled member counts as up); the variable takes true or false').env('MERIDIAN_HEALTH'))
+  .addOption(new Option('--wait-for-health', 'answer only after the first round of health checks').env('MERIDIAN_WAIT_FOR_HEALTH'))
+  .addOption(new Option('--stats-interval <seconds>', 'log queries, event-loop delay and health every N seconds (0 = off)').env('MERIDIAN_STATS_INTERVAL'))
   .addOption(new Option('--admin <addr:port>', 'admin API address (used by the admin API, not yet served)').env('MERIDIAN_ADMIN').default(DEFAULTS.admin))
   .addOption(new Option('--state <dir>', 'state directory (admin tokens, journal)').env('MERIDIAN_STATE').default(DEFAULTS.stateDir))
   .addOption(new Option('--max-udp-payload <bytes>', 'largest UDP response, whatever the client offers').env('MERIDIAN_MAX_UDP_PAYLOAD'))
@@ -98,6 +101,9 @@ program
         queryLog: boolOption(cmd, 'queryLog'),
         watch: boolOption(cmd, 'watch'), // --no-watch, or MERIDIAN_WATCH=false
         workers: intOption(o.workers, nameOf(cmd, 'workers'), DEFAULTS.workers, 1, 64),
+        health: boolOption(cmd, 'health'),
+        waitForHealth: boolOption(cmd, 'waitForHealth'),
+        statsIntervalMs: 1000 * intOption(o.statsInterval, nameOf(cmd, 'statsInterval'), 0, 0, 86_400),
       };
       await serve(opts);
     } catch (err) {

@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { build, type App } from '../app.js';
 import type { ServeOptions } from '../config/server-options.js';
 import { announceReady, isPrimaryOf, supervise } from './workers.js';
+import { logStats } from './stats.js';
 
 export async function serve(opts: ServeOptions): Promise<void> {
   const logger = pino({ level: opts.logLevel, base: { pid: process.pid } });
@@ -42,8 +43,11 @@ export async function serve(opts: ServeOptions): Promise<void> {
     tcpMaxConnections: opts.tcpMaxConnections,
     watch: opts.watch,
     queryLog: opts.queryLog,
+    health: opts.health,
+    waitForHealth: opts.waitForHealth,
     logger,
   });
+  if (opts.statsIntervalMs > 0) logStats(app, logger, opts.statsIntervalMs);
   if (closing) return void app.close().then(() => process.exit(0));
   if (reloadWanted) void app.reload().catch(() => {});
   const snap = app.snapshot();

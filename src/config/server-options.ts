@@ -22,6 +22,12 @@ export interface ServeOptions {
   watch: boolean;
   /** processes serving the query path (1 = this process) */
   workers: number;
+  /** run health checks (pools with a `health:` section) */
+  health: boolean;
+  /** answer only after the first round of health checks */
+  waitForHealth: boolean;
+  /** log a stats line (queries, event-loop delay, health) every this many ms; 0 = off */
+  statsIntervalMs: number;
 }
 
 /** Parse "127.0.0.1:5353", "[::1]:5353", "::1" (port defaults), ":53" (all IPv4). */
