@@ -1,6 +1,7 @@
 /**
- * The error catalogue. Every error Meridian raises on purpose has a stable code here, with the
- * DNS rcode and HTTP status it maps to. Lower layers throw or return MeridianError; only the top
+ * The error catalogue. Every error Meridian raises on purpose has a stable code here
+ * (`MERIDIAN_ERR_<KIND>`), with the HTTP status the admin API will answer it with. DNS-level
+ * failures are response codes, not errors: see docs/pipeline.md. Lower layers throw or return MeridianError; only the top
  * layer (transport, CLI, admin API) logs. docs/errors.md documents every code; a test keeps the
  * two in step.
  */
@@ -12,7 +13,6 @@ export const ERRORS = {
   MASTERFILE_INVALID: { http: 400, text: 'An RFC 1035 master file given to `meridian import` could not be parsed.' },
   CONFIG_INVALID: { http: 400, text: 'A server flag or environment variable has an invalid value.' },
   LISTEN_FAILED: { http: 500, text: 'A listen address could not be bound (in use, not local, no permission).' },
-  POOL_INVALID: { http: 400, text: 'A pool definition is inconsistent (unknown algorithm, bad member, fallback loop).' },
 } as const satisfies Record<string, { http: number; text: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
