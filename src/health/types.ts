@@ -14,7 +14,7 @@ export interface LoadProbeDef {
   port?: number;
   /** URL path, e.g. /nginx_status, /stats;csv, /metrics */
   path: string;
-  /** http (default) or https */
+  /** http or https (the zone loader defaults it to the check's scheme) */
   scheme?: 'http' | 'https';
   /** haproxy: `proxy` (pxname) and `server` (svname, default FRONTEND) whose `scur` is read */
   proxy?: string;
@@ -41,7 +41,7 @@ export interface HealthCheckDef {
   expectBody?: string;
   /** https: skip certificate verification */
   insecure: boolean;
-  /** dns: name and type asked (default the member's own pool name? → "." SOA) */
+  /** dns: name and type asked (the zone loader defaults them to "." and SOA) */
   dnsName?: string;
   dnsType?: string;
   intervalMs: number;
