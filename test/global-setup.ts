@@ -27,6 +27,7 @@ export const TOOLS = {
   // dnsperf: 'dnsperf',
   nginx: 'nginx',
   openssl: 'openssl',
+  mmdblookup: 'mmdb-bin',
   // unbound: 'unbound',
   // etcd: 'etcd-server',
 } as const satisfies Record<string, string>;
