@@ -13,6 +13,7 @@ import { keyToText } from './wire/name.js';
 import { RCODE_NAMES } from './wire/answer.js';
 import { typeName } from './wire/types.js';
 import { HealthService } from './health/service.js';
+import { GeoDatabases } from './geo/databases.js';
 import type { HealthView } from './health/types.js';
 import { emptyFamilies } from './balance/pool.js';
 
@@ -41,6 +42,8 @@ export interface BuildOptions {
   health?: boolean;
   /** start answering only after the first round of health checks is done (readiness) */
   waitForHealth?: boolean;
+  /** server-wide GeoIP database, for zones whose `geoip:` names none */
+  geoip?: string;
 }
 
 export interface App {
@@ -51,7 +54,7 @@ export interface App {
   /** reload zone files (SIGHUP, file change); the previous version of a bad file keeps serving */
   reload(): Promise<ZoneLoadReport | null>;
   /** replace the zone set directly (tests, later the admin API) */
-  setZones(zones: ZoneDefinition[]): void;
+  setZones(zones: ZoneDefinition[]): Promise<void>;
   /** resolves once every checked member has its first result */
   ready(): Promise<void>;
   health(): HealthView | undefined;
@@ -68,14 +71,22 @@ export async function build(opts: BuildOptions): Promise<App> {
   const health = opts.health === false ? null : new HealthService({ logger, onChange: () => rebuild() });
 
   // each change of zones or health builds a new snapshot; unchanged parts are reused
+  const geo = new GeoDatabases(logger, () => rebuild());
+  const geoFile = (z: ZoneDefinition) => z.geoip?.database ?? opts.geoip;
   const rebuild = () => {
     const prev = current;
-    current = buildSnapshot({ zones, identity, members: health?.memberView() }, states, prev);
+    current = buildSnapshot({ zones, identity, members: health?.memberView(), geoDatabase: (z) => geo.get(geoFile(z)) }, states, prev);
     reportEmptyPools(logger, prev, current);
   };
-  const zonesChanged = () => {
+  // new zones take effect at once; GeoIP files they name for the first time are opened first
+  const zonesChanged = (retryGeo = false): Promise<void> => {
     health?.setZones(zones);
-    rebuild();
+    const files = zones.filter((z) => z.sites.length > 0).map(geoFile).filter((f): f is string => !!f);
+    if (!geo.needsOpening(files, retryGeo)) {
+      rebuild();
+      return Promise.resolve();
+    }
+    return geo.ensure(files, retryGeo).then(rebuild);
   };
 
   const reload = async (): Promise<ZoneLoadReport | null> => {
@@ -86,7 +97,7 @@ export async function build(opts: BuildOptions): Promise<App> {
     if (report.changed.length) {
       zones = report.zones;
       try {
-        zonesChanged();
+        await zonesChanged(true);
       } catch (err) {
         logger.error({ err }, 'could not build the new snapshot; previous one keeps serving');
         return report;
@@ -96,7 +107,7 @@ export async function build(opts: BuildOptions): Promise<App> {
     return report;
   };
 
-  zonesChanged();
+  await zonesChanged();
   if (source) await reload();
   if (health && opts.waitForHealth) {
     logger.info('waiting for the first round of health checks before answering');
@@ -133,13 +144,14 @@ export async function build(opts: BuildOptions): Promise<App> {
     reload: queuedReload,
     setZones(z) {
       zones = z;
-      zonesChanged();
+      return zonesChanged();
     },
     ready: () => health?.ready() ?? Promise.resolve(),
     health: () => health?.current(),
     async close() {
       stopWatch();
       health?.stop();
+      geo.close();
       await server.close();
     },
   };

@@ -45,6 +45,17 @@ export interface PoolFamily {
   readonly def: PoolDef;
 }
 
+/** Per-site families of a `geo: nearest` pool, by site name (members without a site are in none). */
+export interface SiteFamilies {
+  readonly v4: ReadonlyMap<string, PoolFamily>;
+  readonly v6: ReadonlyMap<string, PoolFamily>;
+  /**
+   * The family over the eligible members of several sites (sites-per-answer > 1), bound on first
+   * use and kept for this snapshot: one per combination of sites actually chosen.
+   */
+  union(family: 4 | 6, sites: readonly string[]): PoolFamily;
+}
+
 export interface CompiledPool {
   readonly zone: string;
   readonly name: string;
@@ -59,6 +70,9 @@ export interface CompiledPool {
   readonly usesClient: boolean;
   /** this pool or a pool it may fall back to uses the client address (set by the snapshot build) */
   readonly dependsOnClient: boolean;
+  /** `geo: nearest`: the families per site, and how many nearest eligible sites an answer draws from */
+  readonly sites: SiteFamilies | null;
+  readonly sitesPerAnswer: number;
 }
 
 /** Keeps PoolState per zone/pool/family across snapshots while the member list is unchanged. */
@@ -71,9 +85,9 @@ export class PoolStateStore {
     this.states.set(key, { signature, state });
     return state;
   }
-  /** drop state of pools that no longer exist */
-  retain(keys: Set<string>): void {
-    for (const k of this.states.keys()) if (!keys.has(k)) this.states.delete(k);
+  /** drop the state of pools no longer defined (`pools` holds poolKey(zone, name) of the live ones) */
+  retain(pools: Set<string>): void {
+    for (const k of this.states.keys()) if (!pools.has(k.slice(0, k.indexOf('\u0000', k.indexOf('\u0000') + 1)))) this.states.delete(k);
   }
 }
 
@@ -90,8 +104,10 @@ function compileFamily(
   store: PoolStateStore,
   view: MemberView,
   prev: PoolFamily | undefined,
+  site?: string,
+  stateName = site,
 ): PoolFamily {
-  const ofFamily = def.members.filter((m) => m.family === family);
+  const ofFamily = def.members.filter((m) => m.family === family && (site === undefined || m.site === site));
   const members: Candidate[] = [];
   const all: Candidate[] = [];
   const excluded: { name: string; reason: string }[] = [];
@@ -110,7 +126,7 @@ function compileFamily(
     return { ...prev, excluded, loads };
   }
   const signature = ofFamily.map((m) => m.name).join('\u0000');
-  const state = store.get(`${zone}\u0000${def.name}\u0000${family}`, signature, ofFamily.length);
+  const state = store.get(stateKey(zone, def.name, family, stateName), signature, ofFamily.length);
   return {
     family,
     members,
@@ -137,6 +153,8 @@ export const defaultMemberView: MemberView = { status: defaultMemberStatus };
 export function compilePool(zone: string, def: PoolDef, store: PoolStateStore, view: MemberView = defaultMemberView, prev?: CompiledPool): CompiledPool {
   for (const m of def.members) if (isIP(m.address) !== m.family) throw new Error(`member ${m.name}: bad address ${m.address}`);
   const reuse = prev && prev.def === def ? prev : undefined;
+  const geo = def.geo === 'nearest';
+  const usesClient = def.algorithm === 'ip-hash';
   return {
     zone,
     name: def.name,
@@ -147,14 +165,57 @@ export function compilePool(zone: string, def: PoolDef, store: PoolStateStore, v
     hashPrefix: def.hashPrefix,
     v4: compileFamily(zone, def, 4, store, view, reuse?.v4),
     v6: compileFamily(zone, def, 6, store, view, reuse?.v6),
-    usesClient: def.algorithm === 'ip-hash',
-    dependsOnClient: def.algorithm === 'ip-hash',
+    usesClient,
+    dependsOnClient: usesClient || geo,
+    sites: geo ? compileSites(zone, def, store, view, reuse?.sites ?? undefined) : null,
+    sitesPerAnswer: def.sitesPerAnswer,
   };
 }
 
-/** State keys a pool uses (for PoolStateStore.retain). */
-export function stateKeys(zone: string, def: PoolDef): string[] {
-  return [4, 6].map((f) => `${zone}\u0000${def.name}\u0000${f}`);
+function sitesOf(def: PoolDef): string[] {
+  return [...new Set(def.members.map((m) => m.site).filter((s): s is string => s !== undefined))];
+}
+
+function siteFamilies(
+  zone: string,
+  def: PoolDef,
+  family: 4 | 6,
+  store: PoolStateStore,
+  view: MemberView,
+  prev: ReadonlyMap<string, PoolFamily> | undefined,
+): ReadonlyMap<string, PoolFamily> {
+  const out = new Map<string, PoolFamily>();
+  for (const site of sitesOf(def)) out.set(site, compileFamily(zone, def, family, store, view, prev?.get(site), site));
+  return out;
+}
+
+function compileSites(zone: string, def: PoolDef, store: PoolStateStore, view: MemberView, prev: SiteFamilies | undefined): SiteFamilies {
+  const unions = new Map<string, PoolFamily>();
+  return {
+    v4: siteFamilies(zone, def, 4, store, view, prev?.v4),
+    v6: siteFamilies(zone, def, 6, store, view, prev?.v6),
+    union(family, sites) {
+      const key = `${family}\u0000${sites.join('\u0000')}`;
+      let f = unions.get(key);
+      if (!f) {
+        const chosen = new Set(sites);
+        const members = def.members.filter((m) => m.site !== undefined && chosen.has(m.site));
+        f = compileFamily(zone, { ...def, members }, family, store, view, undefined, undefined, `sites ${sites.join('+')}`);
+        unions.set(key, f);
+      }
+      return f;
+    },
+  };
+}
+
+function stateKey(zone: string, pool: string, family: 4 | 6, site?: string): string {
+  const base = `${poolKey(zone, pool)}\u0000${family}`;
+  return site === undefined ? base : `${base}\u0000${site}`;
+}
+
+/** The key PoolStateStore.retain takes for a pool (every state key of the pool starts with it). */
+export function poolKey(zone: string, pool: string): string {
+  return `${zone}\u0000${pool}`;
 }
 
 /** Follow fallback chains once per build so the query path need not (bounded like balance's walk). */
@@ -164,7 +225,7 @@ export function markClientDependence(pools: Map<string, CompiledPool>, maxDepth:
     let pool: CompiledPool | undefined = first;
     let depends = false;
     for (let depth = 0; pool && depth < maxDepth && !depends; depth++) {
-      depends = pool.usesClient;
+      depends = pool.usesClient || pool.sites !== null;
       pool = pool.fallback.kind === 'pool' ? pools.get(pool.fallback.pool) : undefined;
     }
     out.set(name, depends === first.dependsOnClient ? first : { ...first, dependsOnClient: depends });

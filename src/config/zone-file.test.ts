@@ -83,6 +83,8 @@ describe('parseZoneText: good zones', () => {
         answers: 1,
         fallback: { kind: 'all' },
         hashPrefix: { v4: 24, v6: 56 },
+        geo: 'none',
+        sitesPerAnswer: 1,
         line: 16,
         members: [
           { name: 'fra-1', address: '198.51.100.10', family: 4, weight: 3, site: 'fra', enabled: true, check: null, line: 23 },
@@ -105,6 +107,7 @@ pools:
 `,
     );
     expect(z.file).toBeUndefined();
+    expect([z.geoip, z.sites]).toEqual([undefined, []]);
     expect(rrs(z)).toEqual([
       '2 lb.example.test. 60 IN SOA ns1.lb.example.test. hostmaster.lb.example.test. 7 3600 600 604800 60',
       '3 lb.example.test. 3600 IN NS ns1.lb.example.test.',
@@ -117,6 +120,8 @@ pools:
       answers: 1,
       fallback: { kind: 'all' },
       hashPrefix: { v4: 24, v6: 56 },
+      geo: 'none',
+      sitesPerAnswer: 1,
       line: 7,
       members: [{ name: 'm', address: '2001:db8::1', family: 6, weight: 1, enabled: true, check: null, line: 7 }],
     });
@@ -182,7 +187,7 @@ describe('parseZoneText: bad zones name file, line, column and field', () => {
       problems(`zone: lb.example.test.
 ttl: -1
 tll: 3
-geoip: {}
+geo: {}
 soa: { mname: ns1, serial: x }
 records:
   - { name: www, tpye: A, data: 192.0.2.1 }
@@ -201,7 +206,7 @@ pools:
     ).toEqual([
       'z.yaml:2:6 ttl: -1 is out of range (0..2147483647)',
       'z.yaml:3:1 tll: unknown key (did you mean "ttl"?)',
-      'z.yaml:4:1 geoip: unknown key',
+      'z.yaml:4:1 geo: unknown key (did you mean "geoip"?)',
       'z.yaml:5:6 soa.rname: missing (required)',
       'z.yaml:5:28 soa.serial: "x" is not a whole number',
       'z.yaml:7:18 records[0].tpye: unknown key (did you mean "type"?)',

@@ -1,14 +1,15 @@
 /**
  * Zone file (YAML) -> ZoneDefinition. Three passes, each collecting every problem it finds:
  * YAML syntax, schema (zone-yaml.ts), then meaning: names, RDATA, RRsets, cross-name rules
- * (zone-rules.ts) and pools (zone-pools.ts). Any problem -> one MeridianError ZONE_INVALID
- * listing all of them, each with file, line, column and field.
+ * (zone-rules.ts), sites and GeoIP (zone-geo.ts) and pools (zone-pools.ts). Any problem -> one
+ * MeridianError ZONE_INVALID listing all of them, each with file, line, column and field.
  */
 import { readFile } from 'node:fs/promises';
 import { MeridianError, formatProblem, type Problem } from '../errors.js';
 import { isAtOrBelow, labelOffsets, parseName, wireToKey, wireToText, type NameKey } from '../wire/name.js';
 import { encodeRdata, zoneTypeCode } from '../wire/rdata.js';
 import { typeName } from '../wire/types.js';
+import { buildGeo } from './zone-geo.js';
 import { buildPools } from './zone-pools.js';
 import { checkNames, type Entry } from './zone-rules.js';
 import { DEFAULT_ZONE_TTL, SOA_DEFAULTS, type ZoneFile, type ZoneFileRecord } from './zone-schema.js';
@@ -206,8 +207,9 @@ class ZoneBuilder {
     entries.push(...this.unencoded);
     entries.sort((a, b) => a.line - b.line);
     this.problems.push(...checkNames(entries, this.originKey, this.src));
-    const { pools, problems } = buildPools(data.pools, this.src, this.origin);
-    this.problems.push(...problems);
+    const { geoip, sites, problems: geoProblems } = buildGeo(data, this.src);
+    const { pools, problems } = buildPools(data.pools, this.src, this.origin, sites);
+    this.problems.push(...geoProblems, ...problems);
     if (this.problems.length || !soa) return undefined;
     return {
       origin: this.origin,
@@ -217,11 +219,16 @@ class ZoneBuilder {
       records: records.map(({ key: _k, blame: _b, ttlPath: _t, ...def }) => def),
       pools,
       poolRecords: poolRecords.map(({ key: _k, ...def }) => def),
+      ...(geoip ? { geoip } : {}),
+      sites,
     };
   }
 }
 
-/** Parse and validate zone file text; `file` only labels problems. Throws ZONE_INVALID. */
+/**
+ * Parse and validate zone file text. `file` labels problems, and a relative `geoip.database`
+ * is resolved against its directory. Throws ZONE_INVALID.
+ */
 export function parseZoneText(text: string, file?: string): ZoneDefinition {
   const src = new ZoneSource(text, file);
   const { data, problems } = src.check();

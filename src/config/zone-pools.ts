@@ -1,14 +1,16 @@
 /**
  * The `pools:` section -> PoolDef[], with defaults filled in and the checks the schema cannot
  * make: member addresses and unique member names, options that only fit one algorithm or
- * fallback, fallback pools that exist and do not loop. Health checks: zone-health-resolve.ts.
+ * fallback, fallback pools that exist and do not loop. Health checks: zone-health-resolve.ts;
+ * `geo:` and member sites: zone-geo.ts.
  */
 import type { Problem } from '../errors.js';
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../wire/rdata-text.js';
+import { poolGeo } from './zone-geo.js';
 import { memberCheck, poolHealth, type PoolHealth } from './zone-health-resolve.js';
 import type { HealthContext } from './zone-health.js';
 import { LABEL_PATTERN, POOL_DEFAULTS, type ZoneFilePool } from './zone-schema.js';
-import type { FallbackDef, MemberDef, PoolDef } from './zone-types.js';
+import type { FallbackDef, MemberDef, PoolDef, SiteDef } from './zone-types.js';
 import type { ZoneSource } from './zone-yaml.js';
 
 const LABEL = new RegExp(LABEL_PATTERN);
@@ -90,11 +92,12 @@ function checkLoops(pools: PoolDef[], src: ZoneSource): Problem[] {
   return problems;
 }
 
-/** `origin` is the zone's: names in `health.dns.name` are relative to it. */
+/** `origin` is the zone's: names in `health.dns.name` are relative to it. `sites`: the zone's `sites:`. */
 export function buildPools(
   section: Record<string, ZoneFilePool> | undefined,
   src: ZoneSource,
   origin: string,
+  sites: readonly SiteDef[] = [],
 ): { pools: PoolDef[]; problems: Problem[] } {
   const problems: Problem[] = [];
   const ctx: HealthContext = { src, origin, problems };
@@ -116,6 +119,7 @@ export function buildPools(
     }
     const hp = p['hash-prefix'];
     const health = poolHealth(p.health, [...path, 'health'], ctx);
+    const geo = poolGeo(p, path, sites, src, problems);
     pools.push({
       name,
       algorithm: p.algorithm,
@@ -123,6 +127,7 @@ export function buildPools(
       answers: p.answers ?? POOL_DEFAULTS.answers,
       fallback,
       hashPrefix: { v4: hp?.v4 ?? POOL_DEFAULTS.hashPrefix.v4, v6: hp?.v6 ?? POOL_DEFAULTS.hashPrefix.v6 },
+      ...geo,
       ...(health.check !== undefined ? { health: health.check } : {}),
       members: buildMembers(p, path, health, ctx),
       line: src.whereKey(['pools'], name).line,

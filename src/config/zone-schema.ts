@@ -7,8 +7,9 @@
  * `errorMessage` on a schema is the text reported when that schema fails (see zone-yaml.ts).
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { GeoipSchema, PoolGeoKeys, SitesSchema } from './zone-geo.js';
 import { MemberHealthSchema, PoolHealthSchema } from './zone-health.js';
-import { ALGORITHMS, type AlgorithmName } from './zone-types.js';
+import { ALGORITHMS, LABEL_PATTERN, type AlgorithmName } from './zone-types.js';
 
 const Ttl = Type.Integer({ minimum: 0, maximum: 2147483647 });
 const U32 = Type.Integer({ minimum: 0, maximum: 4294967295 });
@@ -22,8 +23,8 @@ function oneOf<T extends string>(values: readonly T[]) {
   return Type.Unsafe<T>({ type: 'string', enum: [...values] });
 }
 
-/** Names of pools, members and sites appear in URLs, metrics and logs: keep them plain. */
-export const LABEL_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$';
+// defined in zone-types.ts so that zone-geo.ts can share it without an import cycle
+export { LABEL_PATTERN };
 const Label = Type.String({
   pattern: LABEL_PATTERN,
   errorMessage: 'must be 1 to 63 letters, digits, "-", "_" or ".", starting with a letter or digit',
@@ -86,6 +87,7 @@ export const PoolSchema = closed({
       v6: Type.Optional(Type.Integer({ minimum: 0, maximum: 128 })),
     }),
   ),
+  ...PoolGeoKeys,
   health: Type.Optional(PoolHealthSchema),
   members: Type.Array(MemberSchema, { minItems: 1 }),
 });
@@ -96,6 +98,8 @@ export const ZoneFileSchema = closed({
   soa: SoaSchema,
   ns: Type.Optional(Type.Array(Text)),
   records: Type.Optional(Type.Array(RecordSchema)),
+  geoip: Type.Optional(GeoipSchema),
+  sites: Type.Optional(SitesSchema),
   pools: Type.Optional(Type.Record(Type.String(), PoolSchema)),
 });
 

@@ -41,6 +41,18 @@ export const ALGORITHMS: readonly AlgorithmName[] = [
   'ip-hash',
 ];
 
+/** Names of pools, members and sites appear in URLs, metrics and logs: keep them plain. */
+export const LABEL_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$';
+
+/** `geo:` of a pool: `nearest` sends each client to the nearest site with an eligible member. */
+export type GeoMode = 'nearest' | 'none';
+
+export const GEO_MODES: readonly GeoMode[] = ['nearest', 'none'];
+
+/** Continent codes as MaxMind databases give them (`continent.code`). */
+export const CONTINENTS = ['AF', 'AN', 'AS', 'EU', 'NA', 'OC', 'SA'] as const;
+export type ContinentCode = (typeof CONTINENTS)[number];
+
 export interface MemberDef {
   name: string;
   /** IPv4 or IPv6 address served in answers (A or AAAA) */
@@ -72,6 +84,13 @@ export interface PoolDef {
   fallback: FallbackDef;
   /** ip-hash: prefix lengths the client address is masked to before hashing */
   hashPrefix: { v4: number; v6: number };
+  /** `geo:` — 'none' (default): members are chosen without regard to the client's location */
+  geo: GeoMode;
+  /**
+   * `sites-per-answer:` (geo nearest only; 1..16, default 1): the algorithm picks among the
+   * eligible members of this many nearest sites that have one
+   */
+  sitesPerAnswer: number;
   /** the pool's own `health:` resolved (what members inherit); absent without one, null for kind: none */
   health?: HealthCheckDef | null;
   members: MemberDef[];
@@ -85,6 +104,30 @@ export interface PoolRecordDef {
   line?: number;
 }
 
+/** A place members live (`sites:`), for GeoIP steering. */
+export interface SiteDef {
+  name: string;
+  /** degrees, -90..90 and -180..180 */
+  lat: number;
+  lon: number;
+  /** clients in these countries come here first, whatever the distance (ISO 3166-1 alpha-2, upper case) */
+  countries: string[];
+  /** likewise for continents (a country override wins over a continent one) */
+  continents: ContinentCode[];
+  line?: number;
+}
+
+/** The zone's `geoip:` section. */
+export interface GeoipDef {
+  /**
+   * MaxMind DB file, absolute (resolved against the zone file's directory), or as written when
+   * the zone has no file; absent: the server's --geoip. Not opened when the zone loads.
+   */
+  database?: string;
+  /** site for clients that cannot be located (private, loopback, not in the database); absent: the first site */
+  defaultSite?: string;
+}
+
 export interface ZoneDefinition {
   /** absolute origin as written, e.g. "lb.example.test." */
   origin: string;
@@ -96,4 +139,8 @@ export interface ZoneDefinition {
   records: RecordDef[];
   pools: PoolDef[];
   poolRecords: PoolRecordDef[];
+  /** absent when the file has no `geoip:` section */
+  geoip?: GeoipDef;
+  /** `sites:` in file order; empty when absent */
+  sites: SiteDef[];
 }

@@ -262,7 +262,7 @@ describe('GeoDatabase metadata and errors', () => {
 
 // the real database, when `npm run geoip:install` has put it there (CI does)
 const realBytes = existsSync(REAL_DB) ? readFileSync(REAL_DB) : undefined;
-describe.skipIf(!realBytes)('GeoDatabase with GeoLite2 City', () => {
+describe.skipIf(!realBytes)('GeoDatabase with GeoLite2 City (needs npm run geoip:install)', () => {
   const real = realBytes ? GeoDatabase.fromBuffer(realBytes, REAL_DB) : db;
   const rawReal = realBytes ? new Reader<CityResponse>(realBytes) : raw;
 

@@ -7,6 +7,7 @@ import type { Query } from '../wire/query.js';
 import type { Zone } from '../zone/zone.js';
 import type { PoolHit } from '../zone/lookup.js';
 import type { Snapshot } from './snapshot.js';
+import type { GeoLocation } from '../geo/index.js';
 
 /** Where the client is, as far as steering is concerned. */
 export interface ClientInfo {
@@ -16,6 +17,10 @@ export interface ClientInfo {
   /** bits of `address` that are known: ECS source prefix (after the privacy limit) or full length */
   prefix: number;
   fromEcs: boolean;
+  /** set by the geo stage: where the database places the client (null: unknown, private, loopback) */
+  location?: GeoLocation | null;
+  /** the prefix length of the database network that matched (what a geo answer depends on) */
+  geoPrefix?: number;
 }
 
 export interface QueryContext {

@@ -3,9 +3,10 @@
  * Snapshot and swaps it in with one assignment; a query in flight keeps the one it started with.
  */
 import type { ZoneDefinition } from '../config/zone-types.js';
-import { compilePool, defaultMemberView, markClientDependence, PoolStateStore, stateKeys, type CompiledPool, type MemberView } from '../balance/pool.js';
+import { compilePool, defaultMemberView, markClientDependence, poolKey, PoolStateStore, type CompiledPool, type MemberView } from '../balance/pool.js';
 import { buildZoneTable, type ZoneTable } from '../zone/table.js';
 import type { NameKey } from '../wire/name.js';
+import { buildSiteTable, type GeoDatabase, type SiteTable } from '../geo/index.js';
 
 export interface ServerIdentity {
   /** answer to CHAOS TXT id.server / hostname.bind; null = REFUSED */
@@ -26,6 +27,15 @@ export interface Snapshot {
   readonly ecsLimit: { v4: number; v6: number };
   /** the definitions the zone table was built from (a build with the same array reuses the table) */
   readonly zoneDefs: readonly ZoneDefinition[];
+  /** GeoIP steering data by zone origin key, for zones with `sites:` */
+  readonly geo: Map<NameKey, ZoneGeo>;
+}
+
+/** What the geo stage needs for one zone: its sites, and the database to locate clients with. */
+export interface ZoneGeo {
+  readonly sites: SiteTable;
+  /** the database (last good version); undefined when none could be opened: clients go to the default site */
+  readonly db: GeoDatabase | undefined;
 }
 
 export interface SnapshotInputs {
@@ -34,6 +44,8 @@ export interface SnapshotInputs {
   ecsLimit?: { v4: number; v6: number };
   /** member eligibility (enabled, weight, health, drain) and load figures */
   members?: MemberView;
+  /** the GeoIP database a zone uses (its `geoip.database`, else the server's --geoip) */
+  geoDatabase?: (zone: ZoneDefinition) => GeoDatabase | undefined;
 }
 
 let generation = 0;
@@ -55,11 +67,20 @@ export function buildSnapshot(inputs: SnapshotInputs, store: PoolStateStore, pre
     const before = prev?.pools.get(zone.origin);
     for (const def of zone.def.pools) {
       m.set(def.name, compilePool(zone.name, def, store, inputs.members ?? defaultMemberView, before?.get(def.name)));
-      for (const k of stateKeys(zone.name, def)) keep.add(k);
+      keep.add(poolKey(zone.name, def.name));
     }
     pools.set(zone.origin, markClientDependence(m, MAX_FALLBACK_DEPTH));
   }
   store.retain(keep);
+  const geo = new Map<NameKey, ZoneGeo>();
+  for (const zone of zones.zones.values()) {
+    if (zone.def.sites.length === 0) continue;
+    const sites = prev && prev.zoneDefs === inputs.zones ? prev.geo.get(zone.origin)?.sites : undefined;
+    geo.set(zone.origin, {
+      sites: sites ?? buildSiteTable(zone.def.sites, zone.def.geoip?.defaultSite),
+      db: inputs.geoDatabase?.(zone.def),
+    });
+  }
   return {
     generation: ++generation,
     zones,
@@ -67,5 +88,6 @@ export function buildSnapshot(inputs: SnapshotInputs, store: PoolStateStore, pre
     identity: inputs.identity,
     ecsLimit: inputs.ecsLimit ?? { v4: 24, v6: 56 },
     zoneDefs: inputs.zones,
+    geo,
   };
 }

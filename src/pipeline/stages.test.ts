@@ -4,6 +4,6 @@ import { STAGES } from './stages.js';
 describe('query path', () => {
   it('runs the stages in the documented order', () => {
     // docs/pipeline.md draws this order; change both together
-    expect(STAGES.map((s) => s.name)).toEqual(['validate', 'chaos', 'zone', 'lookup', 'client', 'balance']);
+    expect(STAGES.map((s) => s.name)).toEqual(['validate', 'chaos', 'zone', 'lookup', 'client', 'geo', 'balance']);
   });
 });

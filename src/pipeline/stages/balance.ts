@@ -8,6 +8,8 @@ import type { LoadFigure, PickContext } from '../../balance/types.js';
 import { maskInPlace } from '../../wire/ecs.js';
 import { RCODE, place, type RRset } from '../../wire/answer.js';
 import { MAX_FALLBACK_DEPTH } from '../snapshot.js';
+import type { Site } from '../../geo/index.js';
+import type { PoolHit } from '../../zone/lookup.js';
 import { ANSWERED, respond, type QueryContext, type StageResult } from '../context.js';
 
 const A = 1;
@@ -63,9 +65,11 @@ export const balance = {
         break;
       }
       if (ctx.trace) traceEligibility(ctx.trace, pool, fam);
-      if (fam.members.length > 0) {
+      if (fam.members.length > 0 && pool.sites) {
+        if (answerNearest(ctx, pool, hit)) return ANSWERED;
+      } else if (fam.members.length > 0) {
         const { key, scope } = pool.usesClient ? clientKeyFor(ctx, pool) : { key: EMPTY_KEY, scope: 0 };
-        const n = pick(pool, fam, key);
+        const n = pick(pool, fam, key, pool.answers);
         a.answer.push(place(rrsetOf(hit.ownerKey, hit.ownerWire, hit.qtype, pool.ttl, fam, n), hit.ownerKey, hit.ownerWire, pool.ttl));
         a.ecsScope = scope;
         if (ctx.trace) traceChoice(ctx.trace, pool, fam, n);
@@ -101,8 +105,8 @@ export const balance = {
   },
 };
 
-function pick(pool: CompiledPool, fam: PoolFamily, key: Uint8Array): number {
-  const want = Math.min(pool.answers, fam.members.length);
+function pick(pool: CompiledPool, fam: PoolFamily, key: Uint8Array, answers: number): number {
+  const want = Math.min(answers, fam.members.length);
   if (picked.length < want) picked = new Int32Array(want);
   pickCtx.now = Date.now();
   pickCtx.clientKey = key;
@@ -110,6 +114,49 @@ function pick(pool: CompiledPool, fam: PoolFamily, key: Uint8Array): number {
   pickCtx.ttl = pool.ttl;
   pickCtx.loads = fam.loads;
   return fam.bound.pick(pickCtx, fam.state, picked);
+}
+
+function hasEligible(site: Site, bySite: ReadonlyMap<string, PoolFamily>): boolean {
+  const f = bySite.get(site.name);
+  return f !== undefined && f.members.length > 0;
+}
+
+/**
+ * geo: nearest — the nearest `sites-per-answer` sites that have an eligible member, in order of
+ * preference; the pool's algorithm picks inside each (the nearest first) until `answers` are
+ * chosen. ECS scope: the prefix the answer depended on (the matched network, or the hashed prefix
+ * for ip-hash, whichever is longer), never longer than what the client sent.
+ */
+function answerNearest(ctx: QueryContext, pool: CompiledPool, hit: PoolHit): boolean {
+  const zoneGeo = ctx.snapshot.geo.get(hit.zone.origin);
+  if (!zoneGeo || !pool.sites) return false;
+  const bySite = hit.qtype === A ? pool.sites.v4 : pool.sites.v6;
+  const location = ctx.client?.location;
+  const order = zoneGeo.sites.order(location);
+  const chosen = zoneGeo.sites.firstEligible(order, pool.sitesPerAnswer, hasEligible, bySite);
+  if (chosen.length === 0) return false;
+  const { key, scope: hashScope } = pool.usesClient ? clientKeyFor(ctx, pool) : { key: EMPTY_KEY, scope: 0 };
+  // one site: its own family; several: the family over their members together
+  const fam = chosen.length === 1 ? bySite.get(chosen[0].name)! : pool.sites.union(hit.qtype === A ? 4 : 6, chosen.map((s) => s.name));
+  const n = pick(pool, fam, key, pool.answers);
+  const rdata: Buffer[] = new Array(n);
+  const text: string[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const idx = fam.members[picked[i]].index;
+    rdata[i] = fam.rdata[idx];
+    text[i] = fam.text[idx];
+  }
+  const rrset: RRset = { ownerKey: hit.ownerKey, ownerWire: hit.ownerWire, type: hit.qtype, ttl: pool.ttl, rdata, text };
+  ctx.answer.answer.push(place(rrset, hit.ownerKey, hit.ownerWire, pool.ttl));
+  const c = ctx.client;
+  ctx.answer.ecsScope = c ? Math.min(c.prefix, Math.max(c.geoPrefix ?? 0, hashScope)) : 0;
+  if (ctx.trace) {
+    ctx.trace.push(
+      `balance: geo nearest (${zoneGeo.sites.reason(location)}): site order ${order.map((s) => s.name).join(', ')}; ` +
+        `answering from ${chosen.map((s) => s.name).join(', ')}: ${Array.from(picked.subarray(0, n), (i) => `${fam.members[i].name}@${fam.members[i].site}`).join(', ')}; TTL ${pool.ttl}`,
+    );
+  }
+  return true;
 }
 
 function rrsetOf(ownerKey: string, ownerWire: Buffer, type: number, ttl: number, fam: PoolFamily, n: number): RRset {
