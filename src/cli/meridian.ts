@@ -5,6 +5,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { formatProblem, MeridianError } from '../errors.js';
 import { DEFAULTS, intOption, parseEndpoint, parseNsid, type ServeOptions } from '../config/server-options.js';
@@ -14,6 +15,8 @@ import { buildSnapshot } from '../pipeline/snapshot.js';
 import { explain } from '../pipeline/explain.js';
 import { PoolStateStore } from '../balance/pool.js';
 import { serve } from './serve.js';
+import { GeoDatabase } from '../geo/reader.js';
+import type { ZoneDefinition } from '../config/zone-types.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -67,6 +70,7 @@ program
   .addOption(new Option('--zones <dir>', 'zone files directory').env('MERIDIAN_ZONES').default(DEFAULTS.zonesDir))
   .addOption(new Option('--listen <addr:port...>', 'listen address, repeatable (env: comma-separated)').env('MERIDIAN_LISTEN'))
   .addOption(new Option('--workers <n>', 'processes sharing the listen sockets (node:cluster)').env('MERIDIAN_WORKERS'))
+  .addOption(new Option('--geoip <file>', 'GeoIP database (MaxMind mmdb) for zones whose geoip: names none').env('MERIDIAN_GEOIP'))
   .addOption(new Option('--no-health', 'do not run health checks (every enabled member counts as up); the variable takes true or false').env('MERIDIAN_HEALTH'))
   .addOption(new Option('--wait-for-health', 'answer only after the first round of health checks').env('MERIDIAN_WAIT_FOR_HEALTH'))
   .addOption(new Option('--stats-interval <seconds>', 'log queries, event-loop delay and health every N seconds (0 = off)').env('MERIDIAN_STATS_INTERVAL'))
@@ -103,6 +107,7 @@ program
         workers: intOption(o.workers, nameOf(cmd, 'workers'), DEFAULTS.workers, 1, 64),
         health: boolOption(cmd, 'health'),
         waitForHealth: boolOption(cmd, 'waitForHealth'),
+        geoip: o.geoip ? resolve(o.geoip) : undefined,
         statsIntervalMs: 1000 * intOption(o.statsInterval, nameOf(cmd, 'statsInterval'), 0, 0, 86_400),
       };
       await serve(opts);
@@ -161,12 +166,26 @@ program
   .option('--client <ip>', 'source address of the query', '127.0.0.1')
   .option('--subnet <cidr>', 'EDNS Client Subnet, e.g. 192.0.2.0/24')
   .option('--json', 'print JSON')
+  .addOption(new Option('--geoip <file>', 'GeoIP database for zones whose geoip: names none').env('MERIDIAN_GEOIP'))
   .addOption(new Option('--zones <dir>', 'zone files directory').env('MERIDIAN_ZONES').default(DEFAULTS.zonesDir))
-  .action(async (name: string, o: { type: string; client: string; subnet?: string; json?: boolean; zones: string }) => {
+  .action(async (name: string, o: { type: string; client: string; subnet?: string; json?: boolean; zones: string; geoip?: string }) => {
     try {
       const { zones, problems } = await loadZoneDir(o.zones);
       for (const p of problems) process.stderr.write(`warning: ${formatProblem(p)}\n`);
-      const snap = buildSnapshot({ zones, identity: { identity: null, version: null, nsid: null } }, new PoolStateStore());
+      const geoFile = (z: ZoneDefinition) => z.geoip?.database ?? (o.geoip ? resolve(o.geoip) : undefined);
+      const dbs = new Map<string, GeoDatabase>();
+      for (const file of new Set(zones.filter((z) => z.sites.length > 0).map(geoFile))) {
+        if (!file) continue;
+        try {
+          dbs.set(file, await GeoDatabase.open(file));
+        } catch (err) {
+          process.stderr.write(`warning: ${(err as Error).message}; geo pools use their default site\n`);
+        }
+      }
+      const snap = buildSnapshot(
+        { zones, identity: { identity: null, version: null, nsid: null }, geoDatabase: (z) => dbs.get(geoFile(z) ?? '') },
+        new PoolStateStore(),
+      );
       const r = explain(snap, { name, type: o.type, client: o.client, subnet: o.subnet });
       if (o.json) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);

@@ -45,6 +45,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     queryLog: opts.queryLog,
     health: opts.health,
     waitForHealth: opts.waitForHealth,
+    geoip: opts.geoip,
     logger,
   });
   if (opts.statsIntervalMs > 0) logStats(app, logger, opts.statsIntervalMs);

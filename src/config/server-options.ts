@@ -28,6 +28,8 @@ export interface ServeOptions {
   waitForHealth: boolean;
   /** log a stats line (queries, event-loop delay, health) every this many ms; 0 = off */
   statsIntervalMs: number;
+  /** server-wide GeoIP database for zones whose `geoip:` names none */
+  geoip?: string;
 }
 
 /** Parse "127.0.0.1:5353", "[::1]:5353", "::1" (port defaults), ":53" (all IPv4). */
