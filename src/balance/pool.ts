@@ -70,6 +70,8 @@ export interface CompiledPool {
   readonly usesClient: boolean;
   /** this pool or a pool it may fall back to uses the client address (set by the snapshot build) */
   readonly dependsOnClient: boolean;
+  /** this pool or a pool it may fall back to is `geo: nearest`: the geo stage must locate the client (set by the snapshot build) */
+  readonly dependsOnLocation: boolean;
   /** `geo: nearest`: the families per site, and how many nearest eligible sites an answer draws from */
   readonly sites: SiteFamilies | null;
   readonly sitesPerAnswer: number;
@@ -167,6 +169,7 @@ export function compilePool(zone: string, def: PoolDef, store: PoolStateStore, v
     v6: compileFamily(zone, def, 6, store, view, reuse?.v6),
     usesClient,
     dependsOnClient: usesClient || geo,
+    dependsOnLocation: geo,
     sites: geo ? compileSites(zone, def, store, view, reuse?.sites ?? undefined) : null,
     sitesPerAnswer: def.sitesPerAnswer,
   };
@@ -218,17 +221,20 @@ export function poolKey(zone: string, pool: string): string {
   return `${zone}\u0000${pool}`;
 }
 
-/** Follow fallback chains once per build so the query path need not (bounded like balance's walk). */
+/** Follow fallback chains once per build so the query path need not (bounded like balance's walk): who needs the client's address, who its location. */
 export function markClientDependence(pools: Map<string, CompiledPool>, maxDepth: number): Map<string, CompiledPool> {
   const out = new Map<string, CompiledPool>();
   for (const [name, first] of pools) {
     let pool: CompiledPool | undefined = first;
     let depends = false;
-    for (let depth = 0; pool && depth < maxDepth && !depends; depth++) {
-      depends = pool.usesClient || pool.sites !== null;
+    let locates = false;
+    for (let depth = 0; pool && depth < maxDepth && !locates; depth++) {
+      depends ||= pool.usesClient || pool.sites !== null;
+      locates = pool.sites !== null;
       pool = pool.fallback.kind === 'pool' ? pools.get(pool.fallback.pool) : undefined;
     }
-    out.set(name, depends === first.dependsOnClient ? first : { ...first, dependsOnClient: depends });
+    const same = depends === first.dependsOnClient && locates === first.dependsOnLocation;
+    out.set(name, same ? first : { ...first, dependsOnClient: depends, dependsOnLocation: locates });
   }
   return out;
 }

@@ -290,8 +290,12 @@ export class HealthMonitor {
       this.awaitingFirst--;
       this.checkReady();
     }
-    this.changed();
-    if (entry.health.state !== prev.state) this.logChange(entry, prev.state);
+    // only a change of state is worth a new view (and a new snapshot); a result that confirms
+    // the state is kept and goes out with the next view
+    if (entry.health.state !== prev.state) {
+      this.changed();
+      this.logChange(entry, prev.state);
+    }
   }
 
   private logChange(entry: Entry, from: string): void {

@@ -8,7 +8,7 @@ import { parseAddress } from '../wire/address.js';
 import { RCODE_NAMES, type Placed } from '../wire/answer.js';
 import { maskInPlace, type Ecs } from '../wire/ecs.js';
 import { parseName, wireToKey, wireToText, type NameKey } from '../wire/name.js';
-import type { CompiledPool, PoolFamily } from '../balance/pool.js';
+import type { CompiledPool, PoolFamily, SiteFamilies } from '../balance/pool.js';
 import type { Query } from '../wire/query.js';
 import { typeCode, typeName } from '../wire/types.js';
 import { MeridianError } from '../errors.js';
@@ -63,9 +63,16 @@ function withPrivateState(snapshot: Snapshot): Snapshot {
     ...f,
     state: { position: f.state.position, handedOut: f.state.handedOut.slice(), handedOutAt: f.state.handedOutAt.slice() },
   });
+  // geo: nearest pools keep a family (and state) per site, and per union of sites
+  const copySites = (s: SiteFamilies | null): SiteFamilies | null =>
+    s && {
+      v4: new Map(Array.from(s.v4, ([site, f]) => [site, copyFamily(f)])),
+      v6: new Map(Array.from(s.v6, ([site, f]) => [site, copyFamily(f)])),
+      union: (family, sites) => copyFamily(s.union(family, sites)),
+    };
   const pools = new Map<NameKey, Map<string, CompiledPool>>();
   for (const [zone, byName] of snapshot.pools) {
-    pools.set(zone, new Map(Array.from(byName, ([name, p]) => [name, { ...p, v4: copyFamily(p.v4), v6: copyFamily(p.v6) }])));
+    pools.set(zone, new Map(Array.from(byName, ([name, p]) => [name, { ...p, v4: copyFamily(p.v4), v6: copyFamily(p.v6), sites: copySites(p.sites) }])));
   }
   return { ...snapshot, pools };
 }

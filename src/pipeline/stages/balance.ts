@@ -123,9 +123,11 @@ function hasEligible(site: Site, bySite: ReadonlyMap<string, PoolFamily>): boole
 
 /**
  * geo: nearest — the nearest `sites-per-answer` sites that have an eligible member, in order of
- * preference; the pool's algorithm picks inside each (the nearest first) until `answers` are
- * chosen. ECS scope: the prefix the answer depended on (the matched network, or the hashed prefix
- * for ip-hash, whichever is longer), never longer than what the client sent.
+ * preference; the pool's algorithm picks `answers` members among the eligible members of those
+ * sites together (one site: its own family; several: their union). ECS scope: the prefix the answer depended on (the matched network, or the hashed prefix
+ * for ip-hash, whichever is longer). It may be longer than the source prefix the resolver sent: a
+ * /16 that the database splits into a /17 and two /18s gets the /17's scope, so the resolver does
+ * not reuse the answer for the rest of the /16 (RFC 7871 §7.2.1).
  */
 function answerNearest(ctx: QueryContext, pool: CompiledPool, hit: PoolHit): boolean {
   const zoneGeo = ctx.snapshot.geo.get(hit.zone.origin);
@@ -149,7 +151,7 @@ function answerNearest(ctx: QueryContext, pool: CompiledPool, hit: PoolHit): boo
   const rrset: RRset = { ownerKey: hit.ownerKey, ownerWire: hit.ownerWire, type: hit.qtype, ttl: pool.ttl, rdata, text };
   ctx.answer.answer.push(place(rrset, hit.ownerKey, hit.ownerWire, pool.ttl));
   const c = ctx.client;
-  ctx.answer.ecsScope = c ? Math.min(c.prefix, Math.max(c.geoPrefix ?? 0, hashScope)) : 0;
+  ctx.answer.ecsScope = c ? Math.max(c.geoPrefix ?? 0, hashScope) : 0;
   if (ctx.trace) {
     ctx.trace.push(
       `balance: geo nearest (${zoneGeo.sites.reason(location)}): site order ${order.map((s) => s.name).join(', ')}; ` +

@@ -1,5 +1,6 @@
 /**
- * geo: where the client is on the map, for pools with `geo: nearest`. Only adds data
+ * geo: where the client is on the map, for pools with `geo: nearest` (or that fall back to one:
+ * `dependsOnLocation`, worked out once per snapshot). Only adds data
  * (ctx.client.location and the matched network's prefix); `balance` decides. The database was
  * read into memory off the query path; a lookup is a cache hit or a walk of its search tree.
  */
@@ -14,7 +15,8 @@ export const geo = {
     const c = ctx.client;
     if (!hit || !c) return CONTINUE;
     const zoneGeo = ctx.snapshot.geo.get(hit.zone.origin);
-    if (!zoneGeo || !ctx.snapshot.pools.get(hit.zone.origin)?.get(hit.pool)?.sites) return CONTINUE;
+    // the pool, or a pool it falls back to, is geo: nearest
+    if (!zoneGeo || !ctx.snapshot.pools.get(hit.zone.origin)?.get(hit.pool)?.dependsOnLocation) return CONTINUE;
     if (!zoneGeo.db || c.prefix === 0) {
       // no database, or the resolver said the client must not be located (ECS source /0)
       c.location = null;
