@@ -42,6 +42,8 @@ export interface BuildOptions {
   health?: boolean;
   /** start answering only after the first round of health checks is done (readiness) */
   waitForHealth?: boolean;
+  /** probe in a worker thread (the CLI does; in-process tests probe on the main thread) */
+  healthThread?: boolean;
   /** server-wide GeoIP database, for zones whose `geoip:` names none */
   geoip?: string;
 }
@@ -68,7 +70,7 @@ export async function build(opts: BuildOptions): Promise<App> {
   const source = opts.zonesDir ? new ZoneFileSource(opts.zonesDir) : null;
   let zones: ZoneDefinition[] = opts.zones ?? [];
   let current: Snapshot | undefined;
-  const health = opts.health === false ? null : new HealthService({ logger, onChange: () => rebuild() });
+  const health = opts.health === false ? null : new HealthService({ logger, thread: opts.healthThread, onChange: () => rebuild() });
 
   // each change of zones or health builds a new snapshot; unchanged parts are reused
   const geo = new GeoDatabases(logger, () => rebuild());

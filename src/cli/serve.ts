@@ -45,6 +45,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     queryLog: opts.queryLog,
     health: opts.health,
     waitForHealth: opts.waitForHealth,
+    healthThread: true,
     geoip: opts.geoip,
     logger,
   });
