@@ -89,6 +89,15 @@ describe('least-connections', () => {
     const picked = pickOnce(bound, ctx, state);
     expect(bound.explain?.(ctx, state, picked)).toBe('least-connections: b has lowest load 4 (4 probed + 0 handed out), of 3 members');
   });
+
+  it('names the members it has no fresh figure for, when others have one', () => {
+    const bound = leastConnections.bind(members);
+    const ctx = withFigures(testContext(), { 0: 9 }); // b and c: none (or too old)
+    const explain = (c: TestContext) => bound.explain?.(c, createPoolState(3), pickOnce(bound, c, createPoolState(3)));
+    expect(explain(ctx)).toBe('least-connections: b has lowest load 0 (no fresh figure + 0 handed out), of 3 members; no fresh load figure for b, c');
+    // all or none: nothing to contrast
+    expect(explain(withFigures(ctx, {}))).toBe('least-connections: a has lowest load 0 (no fresh figure + 0 handed out), of 3 members');
+  });
 });
 
 describe('weighted-least-connections', () => {

@@ -53,6 +53,17 @@ function bindLeast(name: string, weighted: boolean, members: readonly Candidate[
   };
   const better = (si: number, i: number, sj: number, j: number): boolean => si < sj || (si === sj && i < j);
 
+  /**
+   * When some members have a fresh figure and others not (none yet, or older than its max-age), the
+   * others count only the answers handed out: say which, as that is why they look idle.
+   */
+  const unprobed = (ctx: PickContext): string => {
+    const without = members.filter((m) => !ctx.load(m.index)).map((m) => m.name);
+    if (without.length === 0 || without.length === n) return '';
+    const shown = without.length > 5 ? `${without.slice(0, 5).join(', ')}, … (${without.length} of ${n})` : without.join(', ');
+    return `; no fresh load figure for ${shown}`;
+  };
+
   /** Exact: score everyone, then take the k lowest (k small, n ≤ EXACT_SCAN_LIMIT). */
   const pickExact = (ctx: PickContext, state: PoolState, out: Int32Array, k: number): void => {
     for (let i = 0; i < n; i++) scores[i] = score(ctx, state, i);
@@ -118,7 +129,7 @@ function bindLeast(name: string, weighted: boolean, members: readonly Candidate[
       if (m.index < state.handedOutAt.length && state.handedOutAt[m.index] === ctx.now) handed = Math.max(0, handed - 1);
       const figure = ctx.load(m.index) ? `${conns} probed` : 'no fresh figure';
       const parts = `${figure} + ${round(handed)} handed out`;
-      const how = n <= EXACT_SCAN_LIMIT ? `of ${n} members` : `best of ${SAMPLED_CHOICES} sampled from ${n} members`;
+      const how = (n <= EXACT_SCAN_LIMIT ? `of ${n} members` : `best of ${SAMPLED_CHOICES} sampled from ${n} members`) + unprobed(ctx);
       if (!weighted) return `${name}: ${m.name} has lowest load ${round(conns + handed)} (${parts}), ${how}`;
       const perWeight = round((conns + handed) / m.weight);
       return `${name}: ${m.name} has lowest load per weight ${perWeight} ((${parts}) / weight ${m.weight}), ${how}`;

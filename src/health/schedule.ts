@@ -98,11 +98,17 @@ export type Outcome<T> =
  * aborted then (reason: a TimeoutError) and the outcome is `timeout` even if the task never
  * settles. Aborting the controller from outside settles at once with `aborted`. Never rejects,
  * and a task that throws synchronously counts as `error`.
+ *
+ * The deadline is armed after the task has started, so a task that keeps its own deadline of
+ * `timeoutMs` (every checker does) reaches its own first — Node runs timers of the same length in
+ * the order they were set, and settles promises between them — and says where the time went
+ * ("HTTP timed out after 2000 ms waiting for the response") instead of a bare "timed out".
  */
 export function withDeadline<T>(task: (signal: AbortSignal) => Promise<T>, controller: AbortController, timeoutMs: number): Promise<Outcome<T>> {
   return new Promise((resolve) => {
     const signal = controller.signal;
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const finish = (outcome: Outcome<T>) => {
       if (settled) return;
       settled = true;
@@ -111,10 +117,6 @@ export function withDeadline<T>(task: (signal: AbortSignal) => Promise<T>, contr
       resolve(outcome);
     };
     const onAbort = () => finish({ kind: 'aborted' });
-    const timer = setTimeout(() => {
-      finish({ kind: 'timeout' });
-      controller.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError'));
-    }, timeoutMs);
     if (signal.aborted) return finish({ kind: 'aborted' });
     signal.addEventListener('abort', onAbort, { once: true });
     let running: Promise<T>;
@@ -122,6 +124,12 @@ export function withDeadline<T>(task: (signal: AbortSignal) => Promise<T>, contr
       running = Promise.resolve(task(signal));
     } catch (error) {
       running = Promise.reject(error);
+    }
+    if (!settled) {
+      timer = setTimeout(() => {
+        finish({ kind: 'timeout' });
+        controller.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError'));
+      }, timeoutMs);
     }
     running.then(
       (value) => finish({ kind: 'done', value }),
