@@ -141,15 +141,7 @@ function answerNearest(ctx: QueryContext, pool: CompiledPool, hit: PoolHit): boo
   // one site: its own family; several: the family over their members together
   const fam = chosen.length === 1 ? bySite.get(chosen[0].name)! : pool.sites.union(hit.qtype === A ? 4 : 6, chosen.map((s) => s.name));
   const n = pick(pool, fam, key, pool.answers);
-  const rdata: Buffer[] = new Array(n);
-  const text: string[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const idx = fam.members[picked[i]].index;
-    rdata[i] = fam.rdata[idx];
-    text[i] = fam.text[idx];
-  }
-  const rrset: RRset = { ownerKey: hit.ownerKey, ownerWire: hit.ownerWire, type: hit.qtype, ttl: pool.ttl, rdata, text };
-  ctx.answer.answer.push(place(rrset, hit.ownerKey, hit.ownerWire, pool.ttl));
+  ctx.answer.answer.push(place(rrsetOf(hit.ownerKey, hit.ownerWire, hit.qtype, pool.ttl, fam, n), hit.ownerKey, hit.ownerWire, pool.ttl));
   const c = ctx.client;
   ctx.answer.ecsScope = c ? Math.max(c.geoPrefix ?? 0, hashScope) : 0;
   if (ctx.trace) {
