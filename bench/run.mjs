@@ -4,8 +4,10 @@
  *
  * Starts Knot (bench/zones/bench.test.zone) and Meridian (bench/zones/bench.test.yaml) on free
  * 127.0.0.1 ports, checks that both give the same answers, warms both up, then runs every
- * scenario (bench/queries/<id>.txt) against Knot then Meridian, round after round, and writes
- * bench/out/results.{json,md}. Progress goes to stderr, the table to stdout.
+ * scenario (bench/queries/<id>.txt) against Knot then Meridian, round after round. Then the
+ * `health` group (bench/lib/health.mjs): Meridian alone, with and without health checks on a
+ * 2,000-member pool probed every second (nginx as the backend). Writes bench/out/results.{json,md}.
+ * Progress goes to stderr, the tables to stdout.
  * See docs/benchmark.md, or `node bench/run.mjs --help`.
  */
 import { parseArgs } from 'node:util';
@@ -13,12 +15,15 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { availableParallelism, cpus, freemem, loadavg, release, totalmem, type } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DNSPERF_DEFAULTS, dnsperfArgs, runDnsperf } from './lib/dnsperf.mjs';
+import { DNSPERF_DEFAULTS, dnsperfArgs } from './lib/dnsperf.mjs';
+import { runHealthGroup } from './lib/health.mjs';
+import { geoMarkdown, geoScenarioEntries, geoText, runGeoGroup } from './lib/geo.mjs';
 import { startKnot } from './lib/knot.mjs';
+import { measure } from './lib/measure.mjs';
 import { ensureBuilt, startMeridian } from './lib/meridian.mjs';
+import { nginxBinary } from './lib/nginx.mjs';
 import {
   cleanup,
-  cpuSeconds,
   dnsQuery,
   freePort,
   installSignalHandlers,
@@ -28,11 +33,20 @@ import {
   makeTempDir,
   runCommand,
   stopProcess,
-  systemBusySeconds,
 } from './lib/proc.mjs';
 import { formatTop, loadProfile, newestProfile, topSelfTime } from './lib/profile.mjs';
-import { GOALS, describeSetup, markdownReport, summarize, textTable } from './lib/report.mjs';
-import { ALGORITHMS, POOL_SIZES } from './zones/generate.mjs';
+import {
+  GOALS,
+  HEALTH_NOTE,
+  describeHealthSetup,
+  describeSetup,
+  healthTextTable,
+  markdownReport,
+  summarize,
+  summarizeHealth,
+  textTable,
+} from './lib/report.mjs';
+import { ALGORITHMS, HEALTH, POOL_SIZES } from './zones/generate.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
@@ -45,8 +59,12 @@ const HELP = `usage: node bench/run.mjs [options]        (npm run bench -- [opti
   --duration S         seconds per dnsperf run (default 10; env BENCH_DURATION)
   --warmup S           seconds of warm-up per server before round 1 (default 3; env BENCH_WARMUP)
   --only LIST          comma-separated groups or scenarios (env BENCH_ONLY):
-                       groups static, nxdomain, balanced; scenario ids (static-a, rr3, iphash1000, …);
-                       algorithm names (round-robin, ip-hash, …). Balanced runs always add static-a.
+                       groups static, nxdomain, balanced, health; scenario ids (static-a, rr3,
+                       iphash1000, …); algorithm names (round-robin, ip-hash, …). Balanced runs
+                       always add static-a. health: Meridian alone with and without health checks
+                       on 2,000 members probed every second (needs nginx; Knot not involved).
+                       geo: Meridian alone, a geo: nearest pool with per-query ECS (balanced-ecs,
+                       geo-ecs-100, geo-ecs-10k, geo-ecs-100k; needs geoip/GeoLite2-City.mmdb).
   --servers LIST       knot,meridian (default both; env BENCH_SERVERS)
   --quick              smoke test: 1 round × 3 s, 1 s warm-up (env BENCH_QUICK=1)
   --profile            instead of benchmarking: run Meridian alone under node --cpu-prof on the
@@ -149,7 +167,14 @@ function allScenarios() {
       });
     }
   }
+  list.push({
+    id: 'health',
+    group: 'health',
+    expect: 'NOERROR',
+    title: `Meridian alone: ${HEALTH.members} members probed every ${HEALTH.interval} vs --no-health`,
+  });
   for (const s of list) s.file = join(BENCH, 'queries', `${s.id}.txt`);
+  list.push(...geoScenarioEntries(BENCH)); // the geo group (bench/lib/geo.mjs): file is its zone
   return list;
 }
 
@@ -242,31 +267,6 @@ async function dnsperfVersion() {
   return m ? `dnsperf ${m[1]}` : 'dnsperf';
 }
 
-/** One dnsperf run against one server, with the server's CPU time around it. */
-async function measure(srv, file, seconds, o) {
-  const cpu0 = cpuSeconds(srv.proc.pid);
-  const sys0 = systemBusySeconds();
-  const t0 = performance.now();
-  const r = await runDnsperf({ host: srv.host, port: srv.port, file, seconds, clients: o.clients, outstanding: o.outstanding, timeout: o.timeout, threads: o.threads });
-  const cpu = cpuSeconds(srv.proc.pid) - cpu0;
-  const wall = (performance.now() - t0) / 1000;
-  const sys = systemBusySeconds() - sys0;
-  const pct = (x) => (wall > 0 && Number.isFinite(x) ? (100 * x) / wall : NaN);
-  // CPU the rest of the machine used meanwhile (other people's builds and tests): noise
-  const other = Math.max(0, sys - cpu - (r.dnsperfCpuSeconds ?? 0) - 0.02 * wall);
-  if (srv.proc.exitInfo) {
-    throw new Error(`${srv.label} exited during the run (code ${srv.proc.exitInfo.code}, signal ${srv.proc.exitInfo.signal})\n--- output ---\n${srv.proc.output()}`);
-  }
-  return {
-    ...r,
-    cpuSeconds: cpu,
-    cpuPercent: r.runTime > 0 ? (100 * cpu) / r.runTime : NaN,
-    dnsperfCpuPercent: pct(r.dnsperfCpuSeconds),
-    systemBusyPercent: pct(sys),
-    otherCpuPercent: pct(other),
-  };
-}
-
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const duration = (s) => (s >= 90 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${Math.round(s)} s`);
 
@@ -314,22 +314,39 @@ async function warmUp(servers, scenarios, o) {
 }
 
 async function benchmark(o) {
-  const scenarios = selectScenarios(o.only);
-  for (const s of scenarios) if (!existsSync(s.file)) throw new Error(`missing query file ${s.file} (node bench/zones/generate.mjs)`);
+  const selected = selectScenarios(o.only);
+  let healthSc = selected.find((s) => s.group === 'health');
+  const scenarios = selected.filter((s) => s.group !== 'health' && s.group !== 'geo');
+  if (healthSc && !o.servers.includes('meridian')) {
+    if (scenarios.length === 0) throw new Error('--only health needs Meridian: it is Meridian with and without health checks (drop --servers)');
+    log('note: skipping the health group: --servers does not include meridian');
+    healthSc = undefined;
+  }
+  for (const s of selected) if (!existsSync(s.file)) throw new Error(`missing query file ${s.file} (node bench/zones/generate.mjs)`);
+  if (healthSc && !nginxBinary()) {
+    throw new Error('nginx not found (apt-get install nginx): the health group uses it as the health-check backend; --only other groups to run without it');
+  }
   const dnsperf = await dnsperfVersion();
-  if (o.servers.includes('meridian') && o.build) await ensureBuilt(ROOT);
+  if ((o.servers.includes('meridian') || healthSc) && o.build) await ensureBuilt(ROOT);
 
   const runsTotal = o.rounds * scenarios.length * o.servers.length;
-  const estimate = o.warmup * o.servers.length + runsTotal * (o.duration + 0.5);
+  const healthRuns = healthSc ? o.rounds * 2 : 0;
+  const estimate =
+    (scenarios.length ? o.warmup * o.servers.length + runsTotal * (o.duration + 0.5) : 0) + healthRuns * (o.warmup + o.duration + 8);
   log(
-    `${scenarios.length} scenarios × ${o.servers.length} servers × ${o.rounds} rounds × ${o.duration} s = ${runsTotal} runs, about ${duration(estimate)}`,
+    [
+      scenarios.length ? `${scenarios.length} scenarios × ${o.servers.length} servers × ${o.rounds} rounds × ${o.duration} s = ${runsTotal} runs` : '',
+      healthSc ? `health group: ${o.rounds} rounds × 2 modes × ${o.duration} s = ${healthRuns} runs` : '',
+    ]
+      .filter(Boolean)
+      .join('; ') + `, about ${duration(estimate)}`,
   );
 
   const loadStart = loadavg()[0];
   if (loadStart > 0.5) log(`note: load average is ${loadStart.toFixed(2)} before starting: other work is running, expect noisy figures`);
-  const servers = await startServers(o, o.servers);
-  if (o.check) await checkAnswers(scenarios, servers);
-  await warmUp(servers, scenarios, o);
+  const servers = scenarios.length ? await startServers(o, o.servers) : [];
+  if (scenarios.length && o.check) await checkAnswers(scenarios, servers);
+  if (scenarios.length) await warmUp(servers, scenarios, o);
 
   const runs = [];
   const started = Date.now();
@@ -352,12 +369,24 @@ async function benchmark(o) {
       }
     }
   }
-  log(`measured for ${duration((Date.now() - started) / 1000)}`);
+  if (scenarios.length) log(`measured for ${duration((Date.now() - started) / 1000)}`);
+  for (const srv of servers) await stopProcess(srv.proc);
+
+  // the health group runs alone: Knot and the main Meridian are stopped by now
+  let health;
+  if (healthSc) {
+    const g = await runHealthGroup({ o, root: ROOT, bench: BENCH, host: HOST, file: healthSc.file });
+    health = { meta: g.meta, summary: summarizeHealth(g.runs, { members: HEALTH.members }), runs: g.runs };
+  }
+  // the geo group (issue 5) runs alone too: Meridian with a geo zone, loaded by ecsload, not dnsperf
+  const geoIds = selected.filter((s) => s.group === 'geo').map((s) => s.id);
+  const geo = geoIds.length ? await runGeoGroup({ o, root: ROOT, bench: BENCH, host: HOST, ids: geoIds }) : undefined;
+  const allRuns = [...runs, ...(health?.runs ?? []), ...(geo?.runs ?? [])];
 
   const meta = {
     date: new Date().toISOString(),
     machine: machine(),
-    config: { rounds: o.rounds, duration: o.duration, warmup: o.warmup, nice: o.nice, scenarios: scenarios.map((s) => s.id), quick: o.quick },
+    config: { rounds: o.rounds, duration: o.duration, warmup: o.warmup, nice: o.nice, scenarios: selected.filter((s) => s.group !== 'health' || health).map((s) => s.id), quick: o.quick },
     dnsperf: {
       version: dnsperf,
       args: dnsperfArgs({ host: HOST, port: 'PORT', file: 'bench/queries/<scenario>.txt', seconds: o.duration, ...o }).join(' '),
@@ -370,28 +399,44 @@ async function benchmark(o) {
     goals: GOALS,
     loadavg: { start: loadStart, end: loadavg()[0] },
     otherCpuPercent: {
-      mean: runs.reduce((a, r) => a + (r.otherCpuPercent || 0), 0) / runs.length,
-      max: Math.max(...runs.map((r) => r.otherCpuPercent || 0)),
-      noisyRuns: runs.filter((r) => r.otherCpuPercent > 10).length,
-      runs: runs.length,
+      mean: allRuns.reduce((a, r) => a + (r.otherCpuPercent || 0), 0) / Math.max(1, allRuns.length),
+      max: Math.max(0, ...allRuns.map((r) => r.otherCpuPercent || 0)),
+      noisyRuns: allRuns.filter((r) => r.otherCpuPercent > 10).length,
+      runs: allRuns.length,
     },
   };
-  for (const srv of servers) await stopProcess(srv.proc);
+  if (health) meta.health = health.meta;
+  if (geo) meta.geo = geo.meta ?? { skipped: geo.skipped };
 
   const rows = summarize(scenarios, runs);
   mkdirSync(o.out, { recursive: true });
-  const scenarioInfo = Object.fromEntries(scenarios.map((s) => [s.id, { title: s.title, group: s.group, algorithm: s.algorithm, size: s.size, file: relative(ROOT, s.file) }]));
-  writeFileSync(join(o.out, 'results.json'), JSON.stringify({ meta, scenarios: scenarioInfo, summary: rows, runs }, null, 2) + '\n');
-  writeFileSync(join(o.out, 'results.md'), markdownReport(meta, rows));
+  const scenarioInfo = Object.fromEntries(
+    selected.map((s) => [s.id, { title: s.title, group: s.group, algorithm: s.algorithm, size: s.size, file: relative(ROOT, s.file) }]),
+  );
+  writeFileSync(
+    join(o.out, 'results.json'),
+    JSON.stringify({ meta, scenarios: scenarioInfo, summary: rows, runs, ...(health ? { health: { summary: health.summary, runs: health.runs } } : {}), ...(geo?.runs ? { geo: { summary: geo.summary, runs: geo.runs } } : {}) }, null, 2) + '\n',
+  );
+  writeFileSync(join(o.out, 'results.md'), markdownReport(meta, rows, health?.summary) + (geo ? geoMarkdown(geo) : ''));
 
-  process.stdout.write('\n' + describeSetup(meta).join('\n') + '\n\n' + textTable(rows) + '\n\n');
-  process.stdout.write(`QPS: median of ${o.rounds} round${o.rounds > 1 ? 's' : ''}; M/K: Meridian qps / Knot qps; CPU: server CPU time / run time (100% = one core).\n`);
+  process.stdout.write('\n' + describeSetup(meta).join('\n') + '\n');
+  if (rows.length) {
+    process.stdout.write('\n' + textTable(rows) + '\n\n');
+    process.stdout.write(`QPS: median of ${o.rounds} round${o.rounds > 1 ? 's' : ''}; M/K: Meridian qps / Knot qps; CPU: server CPU time / run time (100% = one core).\n`);
+  }
+  if (health) {
+    process.stdout.write(`\nHealth checking (Meridian alone, ${HEALTH.members.toLocaleString('en-US')} members probed every ${HEALTH.interval}):\n`);
+    process.stdout.write(describeHealthSetup(meta).join('\n') + '\n\n' + healthTextTable(health.summary) + '\n\n' + HEALTH_NOTE + '\n');
+  }
+  if (geo) process.stdout.write('\n' + geoText(geo) + '\n');
   process.stdout.write(`written: ${relative(process.cwd(), join(o.out, 'results.json'))}, ${relative(process.cwd(), join(o.out, 'results.md'))}\n`);
 }
 
 async function profile(o) {
   const sc = allScenarios().find((s) => s.id === o.profileScenario);
   if (!sc) throw new Error(`--profile-scenario: no scenario "${o.profileScenario}"`);
+  if (sc.group === 'geo') throw new Error('--profile-scenario: the geo scenarios are not supported (dnsperf cannot send per-query ECS); profile by hand (docs/benchmark.md)');
+  if (sc.group === 'health') throw new Error('--profile-scenario health is not supported: --profile serves the bench.test. zone only');
   if (o.build) await ensureBuilt(ROOT);
   const dir = join(o.out, 'profile');
   mkdirSync(dir, { recursive: true });

@@ -2,7 +2,7 @@
  * Meridian under test: `npm run build` when dist/ is missing or older than src/, then
  * `node dist/src/cli/meridian.js serve --zones <temp dir with the bench zone> --listen host:port`.
  */
-import { copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { log, makeTempDir, runCommand, startProcess, threadCount, waitForDns } from './proc.mjs';
 
@@ -55,17 +55,20 @@ export async function ensureBuilt(root) {
 
 /**
  * Starts Meridian; resolves { proc, host, port, info }. `nodeArgs` go before the script (e.g.
- * --cpu-prof), `extraArgs` after `serve …`.
+ * --cpu-prof), `extraArgs` after `serve …`. The zone directory holds a copy of `zoneFile`, or
+ * `zoneText` written as `basename(zoneFile)` when given (a zone rewritten at run time).
+ * `onStdoutLine` sees each line Meridian logs (pino JSON on stdout).
  */
-export async function startMeridian({ root, host, port, zone, zoneFile, nodeArgs = [], extraArgs = [], name = 'meridian' }) {
+export async function startMeridian({ root, host, port, zone, zoneFile, zoneText, nodeArgs = [], extraArgs = [], name = 'meridian', onStdoutLine }) {
   const zonesDir = makeTempDir('meridian-bench-zones-');
-  copyFileSync(zoneFile, join(zonesDir, basename(zoneFile)));
+  if (zoneText !== undefined) writeFileSync(join(zonesDir, basename(zoneFile)), zoneText);
+  else copyFileSync(zoneFile, join(zonesDir, basename(zoneFile)));
   const args = [...nodeArgs, join(root, CLI), 'serve', '--zones', zonesDir, '--listen', `${host}:${port}`, ...extraArgs];
   log(`starting Meridian: node ${args.join(' ')}`);
   // Meridian reads MERIDIAN_* variables as flag defaults (e.g. MERIDIAN_QUERY_LOG): measure the
   // defaults, whatever the caller's shell has; pass settings with --meridian-arg instead.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MERIDIAN_')));
-  const proc = startProcess(name, process.execPath, args, { cwd: root, env: { ...env, NODE_ENV: 'production' }, measured: true });
+  const proc = startProcess(name, process.execPath, args, { cwd: root, env: { ...env, NODE_ENV: 'production' }, measured: true, onStdoutLine });
   await waitForDns(proc, host, port, zone, 30000);
   const info = { node: process.version, osThreads: threadCount(proc.pid), jsThreads: 1 };
   log(`${name} ready (pid ${proc.pid}, ${info.osThreads} OS threads, 1 JavaScript thread)`);

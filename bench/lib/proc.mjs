@@ -40,9 +40,10 @@ export function setNice(n) {
  * Spawns a long-running child (a server), keeping the tail of its stdout/stderr for error
  * reports. Returns { child, name, output(), exited (promise of {code, signal}) }. With
  * `measured: true` it runs under `nice -n <setNice level>` (which execs: same pid, and every
- * thread the program starts inherits the priority).
+ * thread the program starts inherits the priority). `onStdoutLine(line)` sees every complete
+ * stdout line from the first byte on (e.g. Meridian's stats log lines).
  */
-export function startProcess(name, cmd, args, { measured = false, ...opts } = {}) {
+export function startProcess(name, cmd, args, { measured = false, onStdoutLine, ...opts } = {}) {
   if (measured && niceLevel !== 0) {
     args = ['-n', String(niceLevel), cmd, ...args];
     cmd = 'nice';
@@ -57,6 +58,14 @@ export function startProcess(name, cmd, args, { measured = false, ...opts } = {}
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
+  if (onStdoutLine) {
+    let partial = '';
+    child.stdout.on('data', (buf) => {
+      const lines = (partial + buf.toString('utf8')).split('\n');
+      partial = lines.pop();
+      for (const line of lines) onStdoutLine(line);
+    });
+  }
   const proc = {
     name,
     child,

@@ -14,6 +14,8 @@ export const GOALS = {
   balancedVsStatic: 0.85,
   /** 1,000-member pool QPS / 3-member pool QPS: "not slower", with 5% allowed for noise */
   bigVsSmall: 0.95,
+  /** health group (issue 4): qps with 2,000 members probed every second / qps with --no-health: drop under 10% */
+  healthDropPercent: 10,
 };
 
 const median = (xs) => {
@@ -165,8 +167,12 @@ export function describeSetup(meta) {
   const c = meta.config;
   const lines = [
     `date: ${meta.date}; machine: ${meta.machine.cpus} × ${meta.machine.cpuModel}, ${meta.machine.memGiB} GiB, ${meta.machine.os}`,
-    `rounds: ${c.rounds} × ${c.duration} s per scenario and server (after ${c.warmup} s warm-up), interleaved Knot then Meridian` +
-      (c.nice ? `; servers and dnsperf at nice ${c.nice}` : ''),
+    Object.keys(meta.servers).length
+      ? `rounds: ${c.rounds} × ${c.duration} s per scenario and server (after ${c.warmup} s warm-up), interleaved Knot then Meridian` +
+        (c.nice ? `; servers and dnsperf at nice ${c.nice}` : '')
+      : c.nice
+        ? `servers and dnsperf at nice ${c.nice}`
+        : '',
     `load: ${meta.dnsperf.version}, ${meta.dnsperf.args}`,
     `other processes during the runs: ${Math.round(meta.otherCpuPercent.mean)}% CPU on average; ` +
       (meta.otherCpuPercent.noisyRuns > 0
@@ -185,21 +191,261 @@ export function describeSetup(meta) {
   if (meta.servers.meridian) {
     const m = meta.servers.meridian;
     lines.push(`Meridian: node ${m.node}, 1 JavaScript thread (${m.osThreads} OS threads incl. V8/libuv helpers)`);
+  } else if (meta.health) {
+    lines.push(`Meridian: node ${meta.health.node}, 1 JavaScript thread`);
   }
-  return lines;
+  return lines.filter(Boolean);
 }
 
-export function markdownReport(meta, rows) {
+export function markdownReport(meta, rows, health) {
   const lines = ['# Meridian vs Knot DNS: benchmark results', ''];
   lines.push('Written by `node bench/run.mjs`; see docs/benchmark.md for how to read it.', '');
   for (const l of describeSetup(meta)) lines.push(`- ${l}`);
-  lines.push('', markdownTable(rows), '');
-  lines.push(
-    'QPS: median of the rounds. Latency: dnsperf client-side, mean weighted over answered queries, max over all rounds. ' +
-      'CPU: server process user+system time / run time (100% = one core); µs CPU/query: that time / answered queries. ' +
-      'Balanced scenarios: Knot serves the same name as one static A record, so M/K is the cost of balancing plus the static gap. ' +
-      'Goals are judged on QPS; "by CPU/query" is the same ratio computed from CPU time per query, steadier when other processes share the machine.',
-    '',
-  );
+  if (rows.length) {
+    lines.push('', markdownTable(rows), '');
+    lines.push(
+      'QPS: median of the rounds. Latency: dnsperf client-side, mean weighted over answered queries, max over all rounds. ' +
+        'CPU: server process user+system time / run time (100% = one core); µs CPU/query: that time / answered queries. ' +
+        'Balanced scenarios: Knot serves the same name as one static A record, so M/K is the cost of balancing plus the static gap. ' +
+        'Goals are judged on QPS; "by CPU/query" is the same ratio computed from CPU time per query, steadier when other processes share the machine.',
+      '',
+    );
+  } else {
+    lines.push('');
+  }
+  if (health && meta.health) {
+    lines.push(`## Health checking: ${health.members.toLocaleString('en-US')} members probed every ${meta.health.interval}`, '');
+    for (const l of describeHealthSetup(meta)) lines.push(`- ${l}`);
+    lines.push('', healthMarkdownTable(health), '', HEALTH_NOTE, '');
+  }
   return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The health group: Meridian with and without health checking, from dnsperf and the stats lines.
+
+/**
+ * One `--stats-interval` line of Meridian's log (pino JSON with msg "stats"), reduced to what the
+ * benchmark reads; undefined for any other line.
+ */
+export function parseStatsLine(line) {
+  if (!line || line[0] !== '{' || !line.includes('"stats"')) return undefined;
+  let o;
+  try {
+    o = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (o.msg !== 'stats' || typeof o.time !== 'number') return undefined;
+  return {
+    time: o.time,
+    qps: o.qps,
+    loopDelayMs: { p50: o.loopDelayMs?.p50, p99: o.loopDelayMs?.p99, max: o.loopDelayMs?.max },
+    loopUtilisation: o.loopUtilisation,
+    health: { up: o.health?.up ?? 0, down: o.health?.down ?? 0, unknown: o.health?.unknown ?? 0 },
+  };
+}
+
+/**
+ * The stats lines that cover only time inside [from, to] (ms): a line logged at T covers the
+ * second before it, so T - 1 s ≥ from and T ≤ to, with 100 ms of slack for timer lateness.
+ */
+export function statsInWindow(lines, from, to, intervalMs = 1000, slackMs = 100) {
+  return lines.filter((l) => l.time - intervalMs >= from - slackMs && l.time <= to + slackMs);
+}
+
+const finite = (xs) => xs.filter((x) => Number.isFinite(x));
+
+/** Per-mode figures over the rounds of the health group, the drop, and the goal. */
+export function summarizeHealth(runs, { members }) {
+  const mode = (m) => {
+    const rs = runs.filter((r) => r.mode === m);
+    const agg = aggregate(rs);
+    if (!agg) return undefined;
+    const lines = rs.flatMap((r) => r.stats ?? []);
+    const p99s = finite(lines.map((l) => l.loopDelayMs.p99));
+    const probeRequests = rs.reduce((a, r) => a + (r.probes?.requests ?? 0), 0);
+    const probeSeconds = rs.reduce((a, r) => a + (r.probes?.seconds ?? 0), 0);
+    return {
+      ...agg,
+      statsSeconds: lines.length,
+      statsQps: median(finite(lines.map((l) => l.qps))),
+      loopDelayP50Ms: median(finite(lines.map((l) => l.loopDelayMs.p50))),
+      loopDelayP99Ms: median(p99s),
+      loopDelayP99WorstMs: p99s.length ? Math.max(...p99s) : NaN,
+      loopDelayMaxMs: Math.max(...finite(lines.map((l) => l.loopDelayMs.max)), -Infinity),
+      loopUtilisation: meanOf(lines.map((l) => l.loopUtilisation)),
+      membersUpMin: lines.length ? Math.min(...lines.map((l) => l.health.up)) : NaN,
+      membersUpMax: lines.length ? Math.max(...lines.map((l) => l.health.up)) : NaN,
+      membersDownMax: lines.length ? Math.max(...lines.map((l) => l.health.down)) : NaN,
+      probesPerSecond: probeSeconds > 0 ? probeRequests / probeSeconds : NaN,
+      probesNon200: rs.reduce((a, r) => a + (r.probes?.non200 ?? 0), 0),
+      probedPathsMin: Math.min(...rs.map((r) => r.probes?.distinctPaths ?? 0)),
+      nginxCpuPercent: meanOf(rs.map((r) => r.helperCpu?.nginx?.percent)),
+    };
+  };
+  const off = mode('off');
+  const on = mode('on');
+  const out = { members, off, on, goals: [], warnings: [] };
+  const idles = runs.filter((r) => r.mode === 'on' && r.idle).map((r) => r.idle);
+  if (idles.length) {
+    const lines = idles.flatMap((i) => i.stats ?? []);
+    const cpu = idles.reduce((a, i) => a + i.cpuSeconds, 0);
+    const secs = idles.reduce((a, i) => a + i.seconds, 0);
+    const probes = idles.reduce((a, i) => a + i.probes.requests, 0);
+    const probeSecs = idles.reduce((a, i) => a + i.probes.seconds, 0);
+    out.idle = {
+      runs: idles.length,
+      cpuPercent: secs > 0 ? (100 * cpu) / secs : NaN,
+      cpuMicrosPerProbe: probes > 0 ? (1e6 * cpu) / probes : NaN,
+      probesPerSecond: probeSecs > 0 ? probes / probeSecs : NaN,
+      nginxCpuPercent: meanOf(idles.map((i) => i.nginxCpuPercent)),
+      statsSeconds: lines.length,
+      loopDelayP50Ms: median(finite(lines.map((l) => l.loopDelayMs.p50))),
+      loopDelayP99Ms: median(finite(lines.map((l) => l.loopDelayMs.p99))),
+      loopDelayMaxMs: Math.max(...finite(lines.map((l) => l.loopDelayMs.max)), -Infinity),
+      loopUtilisation: meanOf(lines.map((l) => l.loopUtilisation)),
+      membersUpMin: lines.length ? Math.min(...lines.map((l) => l.health.up)) : NaN,
+      membersUpMax: lines.length ? Math.max(...lines.map((l) => l.health.up)) : NaN,
+    };
+  }
+  if (off && on) {
+    out.qpsDropPercent = 100 * (1 - on.qps / off.qps);
+    out.cpuDropPercent = off.cpuMicrosPerQuery > 0 && on.cpuMicrosPerQuery > 0 ? 100 * (1 - off.cpuMicrosPerQuery / on.cpuMicrosPerQuery) : undefined;
+    // the same drop round by round (each round measures both, one right after the other)
+    const rounds = [...new Set(runs.map((r) => r.round))].sort((a, b) => a - b);
+    out.perRoundDropPercent = rounds
+      .map((round) => {
+        const a = runs.find((r) => r.round === round && r.mode === 'off');
+        const b = runs.find((r) => r.round === round && r.mode === 'on');
+        return a && b ? 100 * (1 - b.qps / a.qps) : undefined;
+      })
+      .filter((x) => x !== undefined);
+    out.goals.push({
+      text: `qps drop < ${GOALS.healthDropPercent}%`,
+      value: out.qpsDropPercent,
+      cpuValue: out.cpuDropPercent,
+      met: out.qpsDropPercent < GOALS.healthDropPercent,
+    });
+  }
+  if (on && on.membersUpMin < members) {
+    out.warnings.push(`only ${fmtInt(on.membersUpMin)} of ${fmtInt(members)} members were up at some point during the runs (at most ${fmtInt(on.membersDownMax)} down): probes failed or were late`);
+  }
+  for (const [label, agg] of [['off', off], ['on', on]]) {
+    if (!agg) continue;
+    const other = Object.entries(agg.rcodes).filter(([k]) => k !== 'NOERROR');
+    if (other.length > 0) out.warnings.push(`health checks ${label}: Meridian answered ${other.map(([k, v]) => `${k} ×${v}`).join(', ')}`);
+  }
+  if (on && on.probesNon200 > 0) out.warnings.push(`nginx answered ${fmtInt(on.probesNon200)} probes with a status other than 200`);
+  return out;
+}
+
+const HEALTH_COLUMNS = [
+  'health checks',
+  'qps',
+  'ms mean / max',
+  'lost',
+  'CPU',
+  'µs CPU/query',
+  'loop delay p50 / p99 / max ms',
+  'loop util.',
+  'members up',
+  'probes/s',
+  'nginx CPU',
+];
+
+const fmtDelay = (n) => (Number.isFinite(n) ? n.toFixed(1) : '—');
+
+function healthCells(label, a, members, isOn) {
+  if (!a) return [label, ...HEALTH_COLUMNS.slice(1).map(() => '—')];
+  const up = !isOn
+    ? 'all (unchecked)'
+    : a.membersUpMin === a.membersUpMax
+      ? `${fmtInt(a.membersUpMin)} / ${fmtInt(members)}`
+      : `${fmtInt(a.membersUpMin)}–${fmtInt(a.membersUpMax)} / ${fmtInt(members)}`;
+  return [
+    label,
+    fmtInt(a.qps),
+    `${fmtMs(a.latencyMeanMs)} / ${fmtMs(a.latencyMaxMs)}`,
+    fmtLost(a),
+    fmtPct(a.cpuPercent),
+    fmtUs(a.cpuMicrosPerQuery),
+    `${fmtDelay(a.loopDelayP50Ms)} / ${fmtDelay(a.loopDelayP99Ms)} / ${fmtDelay(a.loopDelayMaxMs)}`,
+    Number.isFinite(a.loopUtilisation) ? a.loopUtilisation.toFixed(2) : '—',
+    up,
+    fmtInt(a.probesPerSecond),
+    fmtPct(a.nginxCpuPercent),
+  ];
+}
+
+function healthRows(h) {
+  const rows = [
+    healthCells('off (--no-health)', h.off, h.members, false),
+    healthCells(`on (${fmtInt(h.members)} probes/s due)`, h.on, h.members, true),
+  ];
+  if (h.idle) {
+    // no dnsperf: what probing alone costs
+    const cells = healthCells('on, no queries', { ...h.idle, qps: NaN, lost: 0, lostPercent: 0 }, h.members, true);
+    cells[2] = '—';
+    cells[3] = '—';
+    rows.push(cells);
+  }
+  return rows;
+}
+
+/** "qps drop with health checking: 4.2% (goal < 10%) ok (by CPU/query 5.0%); per round …" */
+export function healthVerdict(h, ok, miss) {
+  const lines = [];
+  for (const g of h.goals) {
+    const cpu = g.cpuValue !== undefined ? ` (by CPU/query ${g.cpuValue.toFixed(1)}%)` : '';
+    const rounds = h.perRoundDropPercent?.length > 1 ? `; per round ${h.perRoundDropPercent.map((d) => `${d.toFixed(1)}%`).join(', ')}` : '';
+    lines.push(`qps drop with health checking: ${g.value.toFixed(1)}%, goal ${g.text}: ${g.met ? ok : miss}${cpu}${rounds}`);
+  }
+  if (h.idle && Number.isFinite(h.idle.cpuMicrosPerProbe)) {
+    lines.push(
+      `probing alone (no queries): ${Math.round(h.idle.cpuPercent)}% of a core for ${fmtInt(h.idle.probesPerSecond)} probes/s, ` +
+        `${Math.round(h.idle.cpuMicrosPerProbe)} µs of Meridian CPU per probe`,
+    );
+  }
+  for (const w of h.warnings) lines.push(`warning: ${w}`);
+  return lines;
+}
+
+export const HEALTH_NOTE =
+  'qps: dnsperf, median of the rounds; drop = 1 − on/off. Loop delay and utilisation: from the ' +
+  '`--stats-interval 1` lines logged while dnsperf ran: p50 and p99 are medians of the per-second ' +
+  'values, max the largest of them; as logged by monitorEventLoopDelay (10 ms resolution), so an idle ' +
+  'loop reads about 10.2 ms: subtract 10 for the delay proper. Members up: min–max over those lines. ' +
+  'probes/s: requests in nginx\'s access log during the runs. CPU: Meridian\'s CPU time / run time; ' +
+  'nginx CPU: the health-check backend\'s, on the same machine. "on, no queries": the same health-on ' +
+  'process watched for a few seconds before its warm-up, with no load: the cost of probing alone.';
+
+export function healthTextTable(h) {
+  const data = [HEALTH_COLUMNS, ...healthRows(h)];
+  const widths = HEALTH_COLUMNS.map((_, i) => Math.max(...data.map((d) => d[i].length)));
+  const right = new Set([1, 9]);
+  const line = (d) => d.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(data[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...data.slice(1).map(line), '', ...healthVerdict(h, 'ok', 'MISSED')].join('\n');
+}
+
+export function healthMarkdownTable(h) {
+  const esc = (s) => s.replace(/\|/g, '\\|');
+  const out = [
+    `| ${HEALTH_COLUMNS.join(' | ')} |`,
+    `| ${HEALTH_COLUMNS.map((_, i) => ([1, 9].includes(i) ? '---:' : '---')).join(' | ')} |`,
+    ...healthRows(h).map((cells) => `| ${cells.map(esc).join(' | ')} |`),
+  ];
+  out.push('', ...healthVerdict(h, '✅', '❌').map((l) => `- ${l.startsWith('warning: ') ? `⚠️ ${l.slice(9)}` : l.startsWith('qps drop') ? `**${l}**` : l}`));
+  return out.join('\n');
+}
+
+export function describeHealthSetup(meta) {
+  const hm = meta.health;
+  return [
+    `zone ${hm.zone}: pool ${hm.pool} of ${fmtInt(hm.members)} members, each with its own http check (GET /m/N on 127.0.0.1:${hm.nginx.port}, expect 200 "ok"), interval ${hm.interval}, timeout ${hm.timeout}`,
+    `backend: ${hm.nginx.version ?? 'nginx'}, 1 worker process, \`location /m/ { return 200 "ok"; }\``,
+    `rounds: ${hm.rounds} × ${hm.duration} s per mode, a fresh Meridian per run (off then on in odd rounds, on then off in even ones), ` +
+      `${hm.warmup} s warm-up each; health on: measured once all ${fmtInt(hm.members)} members were up`,
+    `queries: ${hm.queries}`,
+  ];
 }

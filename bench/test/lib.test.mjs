@@ -3,7 +3,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDnsperf } from '../lib/dnsperf.mjs';
 import { topSelfTime } from '../lib/profile.mjs';
-import { aggregate, summarize, textTable, markdownTable } from '../lib/report.mjs';
+import { readFileSync } from 'node:fs';
+import { healthZoneText } from '../lib/health.mjs';
+import { countProbeLines } from '../lib/nginx.mjs';
+import {
+  aggregate,
+  healthMarkdownTable,
+  healthTextTable,
+  markdownTable,
+  parseStatsLine,
+  statsInWindow,
+  summarize,
+  summarizeHealth,
+  textTable,
+} from '../lib/report.mjs';
 
 const DNSPERF_OUTPUT = `DNS Performance Testing Tool
 Version 2.10.0
@@ -117,4 +130,104 @@ test('summarize computes the ratio and the goals', () => {
   assert.match(by.rr1000.warning, /SERVFAIL ×10/);
   assert.match(textTable(rows), /rr1000 .* MISSED/);
   assert.match(markdownTable(rows), /\| static \| 1,000 \| 700 \| 0\.70 \|/);
+});
+
+// ------------------------------------------------------------------------------ health group
+
+test('parseStatsLine reads the stats log line and ignores every other line', () => {
+  const line = JSON.stringify({
+    level: 30,
+    time: 1700000001000,
+    pid: 1,
+    queries: 5000,
+    qps: 2500,
+    rcodes: { NOERROR: 5000 },
+    loopDelayMs: { p50: 10.1, p99: 12.5, max: 20 },
+    loopUtilisation: 0.8,
+    health: { up: 1999, down: 1, unknown: 0 },
+    msg: 'stats',
+  });
+  assert.deepEqual(parseStatsLine(line), {
+    time: 1700000001000,
+    qps: 2500,
+    loopDelayMs: { p50: 10.1, p99: 12.5, max: 20 },
+    loopUtilisation: 0.8,
+    health: { up: 1999, down: 1, unknown: 0 },
+  });
+  assert.equal(parseStatsLine('{"level":30,"time":1,"msg":"zones loaded"}'), undefined);
+  assert.equal(parseStatsLine('{"msg":"stats", broken'), undefined);
+  assert.equal(parseStatsLine(''), undefined);
+});
+
+test('statsInWindow keeps the lines whose second lies inside the run', () => {
+  const lines = [1000, 2000, 2950, 3000, 4000, 5000, 5100, 6000].map((time) => ({ time }));
+  // run from 2000 to 5000: lines at 3000, 4000, 5000 cover (2000..5000]; 2950 and 5100 are within the slack
+  assert.deepEqual(statsInWindow(lines, 2000, 5000).map((l) => l.time), [2950, 3000, 4000, 5000, 5100]);
+  assert.deepEqual(statsInWindow(lines, 2000, 5000, 1000, 0).map((l) => l.time), [3000, 4000, 5000]);
+});
+
+const stat = (p99, max, up = 2000, extra = {}) => ({
+  time: 0,
+  qps: 1000,
+  loopDelayMs: { p50: 10.2, p99, max },
+  loopUtilisation: 0.9,
+  health: { up, down: 2000 - up, unknown: 0 },
+  ...extra,
+});
+
+test('summarizeHealth: drop, loop delay from the stats lines, goal, warnings', () => {
+  const runs = [
+    run('health', 'meridian', 1000, { round: 1, mode: 'off', stats: [stat(11, 15, 0), stat(12, 30, 0)], probes: { requests: 0, non200: 0, distinctPaths: 0, seconds: 1 } }),
+    run('health', 'meridian', 950, {
+      round: 1,
+      mode: 'on',
+      stats: [stat(14, 20), stat(16, 60, 1990)],
+      probes: { requests: 2000, non200: 0, distinctPaths: 2000, seconds: 1 },
+      helperCpu: { nginx: { seconds: 0.1, percent: 10 } },
+      idle: { seconds: 5, cpuSeconds: 2, cpuPercent: 40, nginxCpuPercent: 8, probes: { requests: 10000, seconds: 5 }, cpuMicrosPerProbe: 200, stats: [stat(13, 40)] },
+    }),
+    run('health', 'meridian', 900, { round: 2, mode: 'on', stats: [stat(15, 25)], probes: { requests: 1900, non200: 0, distinctPaths: 1900, seconds: 1 } }),
+    run('health', 'meridian', 1100, { round: 2, mode: 'off', stats: [stat(11, 12, 0)], probes: { requests: 0, non200: 0, distinctPaths: 0, seconds: 1 } }),
+  ];
+  const h = summarizeHealth(runs, { members: 2000 });
+  assert.equal(h.off.qps, 1050);
+  assert.equal(h.on.qps, 925);
+  assert.ok(Math.abs(h.qpsDropPercent - 100 * (1 - 925 / 1050)) < 1e-9);
+  assert.deepEqual(h.perRoundDropPercent.map((d) => Math.round(d * 10) / 10), [5, 18.2]);
+  assert.equal(h.on.loopDelayP99Ms, 15);
+  assert.equal(h.on.loopDelayMaxMs, 60);
+  assert.equal(h.on.membersUpMin, 1990);
+  assert.equal(h.on.probesPerSecond, 1950);
+  assert.equal(h.idle.cpuMicrosPerProbe, 200);
+  assert.equal(h.idle.cpuPercent, 40);
+  assert.deepEqual(h.goals.map((g) => g.met), [false]);
+  assert.match(h.warnings.join('\n'), /only 1,990 of 2,000 members were up/);
+  const text = healthTextTable(h);
+  assert.match(text, /qps drop with health checking: 11\.9%, goal qps drop < 10%: MISSED/);
+  assert.match(text, /on, no queries .* 40%/);
+  assert.match(text, /200 µs of Meridian CPU per probe/);
+  assert.match(healthMarkdownTable(h), /\| off \(--no-health\) \| 1,050 \|/);
+  assert.match(healthMarkdownTable(h), /❌/);
+});
+
+test('summarizeHealth meets the goal under 10%', () => {
+  const runs = [run('health', 'meridian', 1000, { round: 1, mode: 'off' }), run('health', 'meridian', 920, { round: 1, mode: 'on' })];
+  const h = summarizeHealth(runs, { members: 2000 });
+  assert.deepEqual(h.goals.map((g) => g.met), [true]);
+  assert.match(healthMarkdownTable(h), /8\.0%.*✅/);
+});
+
+test('countProbeLines counts requests, non-200 answers and distinct paths', () => {
+  const text = '1.000 200 /m/1\n1.001 200 /m/2\n2.000 200 /m/1\n2.001 404 /x\n';
+  assert.deepEqual(countProbeLines(text), { requests: 4, non200: 1, distinctPaths: 3 });
+});
+
+test('healthZoneText writes the port in, once', () => {
+  const zone = readFileSync(new URL('../zones/health.bench.test.yaml', import.meta.url), 'utf8');
+  const out = healthZoneText(zone, 34567);
+  assert.match(out, /^ {6}port: 34567$/m);
+  assert.doesNotMatch(out, /port: 18080$/m);
+  assert.equal(out.match(/check-address: 127\.0\.0\.1/g).length, 2000);
+  assert.equal(new Set(out.match(/path: \/m\/\d+/g)).size, 2000);
+  assert.throws(() => healthZoneText('zone: x.\n', 1), /expected one "port: 18080" line/);
 });

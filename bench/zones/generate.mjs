@@ -7,6 +7,8 @@
  *                                 balanced name is a plain A record of one address (the pool's
  *                                 first member): the "static equivalent"
  *   bench/queries/*.txt           one dnsperf input file per scenario
+ *   bench/zones/health.bench.test.yaml  Meridian only: the `health` group's zone, one pool of
+ *                                 2,000 members, each with its own HTTP check (see HEALTH below)
  *
  * The output is checked in; rerun `node bench/zones/generate.mjs` after changing this file.
  * Deterministic: the same script always writes the same bytes (seeded PRNG, no dates).
@@ -171,8 +173,63 @@ function nxdomainQueries() {
   return queryFile('nxdomain: names that do not exist (80% A, 20% AAAA)', lines);
 }
 
+/**
+ * The `health` group (issue 4): one pool of 2,000 members, each probed over HTTP once a second
+ * with a check of its own (`path: /m/N`, so 2,000 distinct probes: Meridian probes one target
+ * per distinct address + check), all at 127.0.0.1 where the benchmark runs one nginx that
+ * answers every /m/ path with 200 "ok". Served addresses stay in 198.18.0.0/15.
+ * `port: PORT_PLACEHOLDER` is replaced by nginx's port when bench/run.mjs copies the zone.
+ */
+export const HEALTH = {
+  origin: 'health.bench.test.',
+  file: 'health.bench.test.yaml',
+  pool: 'checked2000',
+  record: 'pool',
+  members: 2000,
+  portPlaceholder: 18080,
+  interval: '1s',
+  timeout: '500ms',
+  staticName: 'www',
+  staticAddress: '192.0.2.10',
+};
+
+function healthZone() {
+  const h = HEALTH;
+  const L = [];
+  L.push(`# ${HEADER}`);
+  L.push('# Meridian zone for the `health` group of `npm run bench` (bench/run.mjs --only health).');
+  L.push(`# port ${h.portPlaceholder} is replaced at run time by the port of the nginx the benchmark starts.`);
+  L.push(`zone: ${h.origin}`);
+  L.push('ttl: 300');
+  L.push('soa:');
+  for (const [k, v] of Object.entries({ ...SOA, mname: `ns1.${h.origin}`, rname: `hostmaster.${h.origin}` })) L.push(`  ${k}: ${v}`);
+  L.push('ns:');
+  L.push(`  - ns1.${h.origin}`);
+  L.push('records:');
+  L.push('  - { name: "ns1", type: A, data: "192.0.2.1" }');
+  L.push(`  - { name: "${h.staticName}", type: A, data: "${h.staticAddress}" }`);
+  L.push(`  - { name: ${h.record}, pool: ${h.pool} }`);
+  L.push('pools:');
+  L.push(`  ${h.pool}:`);
+  L.push('    algorithm: round-robin');
+  L.push(`    ttl: ${POOL_TTL}`);
+  L.push('    health:');
+  L.push('      kind: http');
+  L.push(`      port: ${h.portPlaceholder}`);
+  L.push('      expect: { status: 200, body: ok }');
+  L.push(`      interval: ${h.interval}`);
+  L.push(`      timeout: ${h.timeout}`);
+  L.push('    members:');
+  for (let i = 1; i <= h.members; i++) {
+    const m = member(i);
+    L.push(`      - { name: ${m.name}, address: ${m.address}, check-address: 127.0.0.1, health: { path: /m/${i} } }`);
+  }
+  return L.join('\n') + '\n';
+}
+
 function main() {
   writeFileSync(join(here, 'bench.test.yaml'), yamlZone());
+  writeFileSync(join(here, HEALTH.file), healthZone());
   writeFileSync(join(here, 'bench.test.zone'), masterZone());
   const qdir = join(benchDir, 'queries');
   mkdirSync(qdir, { recursive: true });
@@ -188,7 +245,17 @@ function main() {
       queryFile(`${p.algorithm}, ${p.size} members (Meridian: pool; Knot: one A record)`, [`${fqdn(p.record)} A`]),
     );
   }
-  process.stderr.write(`wrote ${here}/bench.test.{yaml,zone} and ${qdir}/*.txt\n`);
+  const hq = (name) => `${name}.${HEALTH.origin.slice(0, -1)} A`;
+  writeFileSync(
+    join(qdir, 'health.txt'),
+    queryFile(`health: the ${HEALTH.members}-member pool (3 of 4 queries) and one static A name (1 of 4), Meridian only`, [
+      hq(HEALTH.record),
+      hq(HEALTH.record),
+      hq(HEALTH.staticName),
+      hq(HEALTH.record),
+    ]),
+  );
+  process.stderr.write(`wrote ${here}/bench.test.{yaml,zone}, ${here}/${HEALTH.file} and ${qdir}/*.txt\n`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
