@@ -105,9 +105,12 @@ export function withDeadline<T>(timeoutMs: number, signal: AbortSignal, attempt:
     );
   }).finally(() => {
     // whatever happened, the attempt's sockets go (an attempt that resolved has closed them already)
-    if (!ctl.signal.aborted) ctl.abort(new Error('probe finished'));
+    if (!ctl.signal.aborted) ctl.abort(PROBE_FINISHED);
   });
 }
+
+/** One shared abort reason: building an Error (and its stack) per probe showed up in profiles. */
+const PROBE_FINISHED = new Error('probe finished');
 
 // ------------------------------------------------------------------------------- error wording
 
