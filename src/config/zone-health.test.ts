@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { MeridianError, formatProblem } from '../errors.js';
 import type { HealthCheckDef } from '../health/types.js';
 import { HEALTH_DEFAULTS } from './zone-health-resolve.js';
-import { bodyPattern, formatDuration, parseDuration } from './zone-health.js';
+import { formatDuration, parseDuration } from './zone-health.js';
+import { bodyPattern } from '../health/body.js';
 import { parseZoneText } from './zone-file.js';
 import type { PoolDef } from './zone-types.js';
 

@@ -9,6 +9,7 @@ import type { CheckKind, LoadKind } from '../health/types.js';
 import { parseName, wireToText } from '../wire/name.js';
 import { TYPES, typeCode, typeName } from '../wire/types.js';
 import type { Path, ZoneSource } from './zone-yaml.js';
+import { bodyPattern } from '../health/body.js';
 
 export const CHECK_KINDS: readonly CheckKind[] = ['tcp', 'http', 'https', 'dns', 'none'];
 export const LOAD_KINDS: readonly LoadKind[] = ['nginx-stub-status', 'haproxy', 'json', 'prometheus'];
@@ -100,18 +101,6 @@ export function parseDuration(text: string): number | undefined {
 export function formatDuration(ms: number): string {
   if (ms % 60000 === 0) return `${ms / 60000}m`;
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
-
-// The same form the http checker reads (src/health/checkers/http.ts): keep the two in step.
-const REGEX_BODY = /^\/(.+)\/([dgimsuvy]*)$/s;
-
-/**
- * `expect.body`: "/source/flags" is a RegExp (g and y are dropped: a check tests one body),
- * anything else a substring. Throws SyntaxError for an expression that does not compile.
- */
-export function bodyPattern(body: string): RegExp | string {
-  const m = REGEX_BODY.exec(body);
-  return m ? new RegExp(m[1], m[2].replace(/[gy]/g, '')) : body;
 }
 
 /** Types a health check cannot ask: OPT is not a question, zone transfers need TCP and a zone. */

@@ -8,6 +8,7 @@
 import type { CheckResult, CheckTarget } from '../types.js';
 import { describeHttpError, httpGet, type GetPhase } from './http-get.js';
 import { probe, type Outcome } from './probe.js';
+import { bodyPattern } from '../body.js';
 
 /** How much body a check reads at most; the rest is dropped with the connection. */
 export const MAX_CHECK_BODY_BYTES = 64 * 1024;
@@ -60,21 +61,18 @@ export interface BodyMatcher {
   failure: string;
 }
 
-const REGEX_FORM = /^\/(.+)\/([dgimsuvy]*)$/s;
-
 /**
  * `expectBody` as a matcher: `/source/flags` is a regular expression, anything else a substring.
  * An invalid expression is returned as `{ error }` (the check then fails with that detail).
  */
 export function bodyMatcher(expectBody: string): BodyMatcher | { error: string } {
-  const m = REGEX_FORM.exec(expectBody);
-  if (!m) return { test: (body) => body.includes(expectBody), failure: `does not contain ${JSON.stringify(expectBody)}` };
-  let re: RegExp;
+  let pattern: RegExp | string;
   try {
-    // without g and y: test() must not carry lastIndex from one call to the next
-    re = new RegExp(m[1], m[2].replace(/[gy]/g, ''));
+    pattern = bodyPattern(expectBody);
   } catch (err) {
     return { error: `invalid expectBody regular expression ${expectBody}: ${(err as Error).message}` };
   }
+  if (typeof pattern === 'string') return { test: (body) => body.includes(pattern), failure: `does not contain ${JSON.stringify(expectBody)}` };
+  const re = pattern;
   return { test: (body) => re.test(body), failure: `does not match ${expectBody}` };
 }
