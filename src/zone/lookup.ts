@@ -65,7 +65,7 @@ export function lookup(
       answer.answer.push(place(cname, key, wire));
       if (step === MAX_CNAME_CHAIN) return undefined;
       const target = cname.rdata[0];
-      const targetKey = target.toString('latin1').toLowerCase();
+      const targetKey = node.cnameTarget!;
       if (answer.answer.some((p) => p.ownerKey === targetKey)) return undefined; // loop
       const z = table.find(targetKey);
       if (!z) return undefined; // out of our zones: the resolver follows it

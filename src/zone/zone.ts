@@ -5,7 +5,7 @@
  */
 import type { ZoneDefinition } from '../config/zone-types.js';
 import { place, type Placed, type RRset } from '../wire/answer.js';
-import { isAtOrBelow, nameKey, parseName, parentKey, type NameKey } from '../wire/name.js';
+import { isAtOrBelow, nameKey, parseName, parentKey, wireToKey, type NameKey } from '../wire/name.js';
 
 export const T = { A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, HINFO: 13, MX: 15, TXT: 16, AAAA: 28, SRV: 33, DS: 43, ANY: 255 } as const;
 
@@ -15,6 +15,8 @@ export interface ZoneNode {
   readonly rrsets: Map<number, RRset>;
   /** the pool answering A/AAAA here, if any */
   pool?: string;
+  /** key of the CNAME's target, worked out once at load (lookup follows it without re-parsing) */
+  cnameTarget?: NameKey;
   /** NS below the apex: a delegation point */
   isCut: boolean;
 }
@@ -89,6 +91,7 @@ export function compileZone(def: ZoneDefinition): Zone {
     const node = ensure(b.wire, b.key);
     const rrset: RRset = { ownerKey: b.key, ownerWire: b.wire, type: b.type, ttl: b.ttl, rdata: b.rdata, text: b.text };
     node.rrsets.set(b.type, rrset);
+    if (b.type === T.CNAME) node.cnameTarget = wireToKey(b.rdata[0]);
   }
   for (const pr of def.poolRecords) {
     ensure(parseName(pr.name), nameKey(pr.name)).pool = pr.pool;
