@@ -9,6 +9,11 @@ import { PoolStateStore } from './balance/pool.js';
 import { buildSnapshot, type ServerIdentity, type Snapshot } from './pipeline/snapshot.js';
 import { startDnsServer, type DnsServer, type Endpoint } from './transport/server.js';
 import { ZoneFileSource, type ZoneLoadReport } from './store/zone-files.js';
+import { FileZoneStore } from './store/file-store.js';
+import type { ZoneStore } from './store/zone-store.js';
+import { PushedLoads, type PushedLoad } from './health/pushed.js';
+import { defaultMemberView } from './balance/pool.js';
+import { nameKey } from './wire/name.js';
 import { keyToText } from './wire/name.js';
 import { RCODE_NAMES } from './wire/answer.js';
 import { typeName } from './wire/types.js';
@@ -55,8 +60,25 @@ export interface App {
   snapshot(): Snapshot;
   /** reload zone files (SIGHUP, file change); the previous version of a bad file keeps serving */
   reload(): Promise<ZoneLoadReport | null>;
-  /** replace the zone set directly (tests, later the admin API) */
+  /** replace the zone set directly (tests) */
   setZones(zones: ZoneDefinition[]): Promise<void>;
+  /** the zone definitions now serving */
+  zoneDefs(): readonly ZoneDefinition[];
+  /**
+   * Serve `def` as zone `origin` (null removes it), after an admin change was persisted. Queued
+   * with reloads; resolves once the next query sees it.
+   */
+  replaceZone(origin: string, def: ZoneDefinition | null): Promise<void>;
+  /** where admin changes persist: the zones directory (null when zones were given inline) */
+  readonly store: ZoneStore | null;
+  /** balancing state and answer counters (admin API, metrics) */
+  readonly states: PoolStateStore;
+  /** a load figure pushed by a member's load balancer; resolves once answers use it */
+  pushLoad(zone: string, pool: string, member: string, figure: PushedLoad): Promise<void>;
+  readonly pushedLoads: PushedLoads;
+  /** zone files rejected by reloads since start */
+  reloadErrors(): number;
+  readonly startedAt: number;
   /** resolves once every checked member has its first result */
   ready(): Promise<void>;
   health(): HealthView | undefined;
@@ -64,6 +86,7 @@ export interface App {
 }
 
 export async function build(opts: BuildOptions): Promise<App> {
+  const startedAt = Date.now();
   const logger = opts.logger ?? pino({ level: 'silent' });
   const identity: ServerIdentity = { identity: null, version: null, nsid: null, ...opts.identity };
   const states = new PoolStateStore();
@@ -75,11 +98,14 @@ export async function build(opts: BuildOptions): Promise<App> {
   // each change of zones or health builds a new snapshot; unchanged parts are reused
   const geo = new GeoDatabases(logger, () => rebuild());
   const geoFile = (z: ZoneDefinition) => z.geoip?.database ?? opts.geoip;
+  const pushed = new PushedLoads();
   const rebuild = () => {
     const prev = current;
-    current = buildSnapshot({ zones, identity, members: health?.memberView(), geoDatabase: (z) => geo.get(geoFile(z)) }, states, prev);
+    const members = pushed.view(health?.memberView() ?? defaultMemberView);
+    current = buildSnapshot({ zones, identity, members, geoDatabase: (z) => geo.get(geoFile(z)) }, states, prev);
     reportEmptyPools(logger, prev, current);
   };
+  let reloadErrors = 0;
   // new zones take effect at once; GeoIP files they name for the first time are opened first
   const zonesChanged = (retryGeo = false): Promise<void> => {
     health?.setZones(zones);
@@ -94,6 +120,7 @@ export async function build(opts: BuildOptions): Promise<App> {
   const reload = async (): Promise<ZoneLoadReport | null> => {
     if (!source) return null;
     const report = await source.load();
+    reloadErrors += report.problems.length;
     for (const p of report.problems) logger.error({ file: p.file, line: p.line, field: p.field }, `zone rejected, previous version keeps serving: ${formatProblem(p)}`);
     for (const z of report.serialNotBumped) logger.warn({ zone: z }, 'zone content changed but its SOA serial did not: secondaries and caches will not notice');
     if (report.changed.length) {
@@ -138,6 +165,34 @@ export async function build(opts: BuildOptions): Promise<App> {
   };
   const stopWatch = source && opts.watch ? source.watch(() => void queuedReload().catch(() => {})) : () => {};
 
+  const store = source ? new FileZoneStore(source.dir, (origin) => zones.find((z) => nameKey(z.origin) === nameKey(origin))?.file) : null;
+  await store?.sweep();
+  // admin changes queue behind reloads (and reloads behind them), so neither undoes the other
+  const replaceZone = (origin: string, def: ZoneDefinition | null): Promise<void> => {
+    const p = chain.then(() => {
+      const key = nameKey(origin);
+      const old = zones.find((z) => nameKey(z.origin) === key);
+      if (old?.file) source?.forget(old.file);
+      if (def?.file) source?.remember(def.file, def);
+      zones = def ? (old ? zones.map((z) => (z === old ? def : z)) : [...zones, def]) : zones.filter((z) => z !== old);
+      return zonesChanged();
+    });
+    chain = p.catch(() => {});
+    return p;
+  };
+  // pushed figures arriving together share one rebuild
+  let pendingPush: Promise<void> | null = null;
+  const pushLoad = (zone: string, pool: string, member: string, figure: PushedLoad): Promise<void> => {
+    pushed.set(zone, pool, member, figure);
+    pendingPush ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        pendingPush = null;
+        rebuild();
+        resolve();
+      }),
+    );
+    return pendingPush;
+  };
   return {
     logger,
     endpoints: server.endpoints,
@@ -148,6 +203,14 @@ export async function build(opts: BuildOptions): Promise<App> {
       zones = z;
       return zonesChanged();
     },
+    zoneDefs: () => zones,
+    replaceZone,
+    store,
+    states,
+    pushLoad,
+    pushedLoads: pushed,
+    reloadErrors: () => reloadErrors,
+    startedAt,
     ready: () => health?.ready() ?? Promise.resolve(),
     health: () => health?.current(),
     async close() {

@@ -13,6 +13,14 @@ export const ERRORS = {
   MASTERFILE_INVALID: { http: 400, text: 'An RFC 1035 master file given to `meridian import` could not be parsed.' },
   CONFIG_INVALID: { http: 400, text: 'A server flag or environment variable has an invalid value.' },
   LISTEN_FAILED: { http: 500, text: 'A listen address could not be bound (in use, not local, no permission).' },
+  REQUEST_INVALID: { http: 400, text: 'An admin API request is malformed: a parameter or body field has the wrong type or value; `problems` names each field.' },
+  NOT_FOUND: { http: 404, text: 'The zone, pool, member or RRset named in an admin API request does not exist.' },
+  ALREADY_EXISTS: { http: 409, text: 'An admin API request would create something that exists already (a member name taken in the pool).' },
+  EDIT_CONFLICT: { http: 409, text: 'The zone changed since the ETag given in If-Match: read it again and retry.' },
+  UNAUTHORIZED: { http: 401, text: 'An admin API request came without a valid `Authorization: Bearer` token.' },
+  FORBIDDEN: { http: 403, text: 'A read-only admin token was used for a change.' },
+  STORE_FAILED: { http: 500, text: 'A change could not be written to the zone store (disk full, permissions); nothing was applied.' },
+  INTERNAL: { http: 500, text: 'An admin API request failed unexpectedly (a bug); the server log has the error, the response says nothing more.' },
 } as const satisfies Record<string, { http: number; text: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

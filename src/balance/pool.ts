@@ -21,6 +21,7 @@ export type MemberLoads = (zone: string, pool: string, member: MemberDef) => Mem
 
 export const defaultMemberStatus: MemberStatus = (_z, _p, m) => {
   if (!m.enabled) return { eligible: false, reason: 'enabled: false' };
+  if (m.drained) return { eligible: false, reason: 'drained' };
   if (m.weight <= 0) return { eligible: false, reason: 'weight 0' };
   return { eligible: true };
 };
@@ -29,7 +30,7 @@ export interface PoolFamily {
   readonly family: 4 | 6;
   /** eligible members, in definition order */
   readonly members: readonly Candidate[];
-  /** every enabled member of this family regardless of health (fallback: all) */
+  /** every enabled, undrained member of this family regardless of health (fallback: all) */
   readonly all: readonly Candidate[];
   /** members of this family that are not eligible, with the reason */
   readonly excluded: readonly { name: string; reason: string }[];
@@ -40,6 +41,8 @@ export interface PoolFamily {
   readonly state: PoolState;
   /** load figure per candidate index (definition order), undefined when none */
   readonly loads: readonly (MemberLoad | undefined)[];
+  /** answers that named each member, per candidate index: outlive snapshots and member-list changes */
+  readonly counters: readonly AnswerCounter[];
   /** eligible member names: with the same `def`, the bound algorithm is reused across snapshots */
   readonly eligibility: string;
   readonly def: PoolDef;
@@ -77,9 +80,36 @@ export interface CompiledPool {
   readonly sitesPerAnswer: number;
 }
 
-/** Keeps PoolState per zone/pool/family across snapshots while the member list is unchanged. */
+/**
+ * How often this process named a member in an answer, and when last: for the admin API (a drain
+ * is safe once the last answer's TTL has run out) and metrics. Bumped on the query path.
+ */
+export interface AnswerCounter {
+  answers: number;
+  /** ms timestamp of the last answer, 0 = never */
+  lastAt: number;
+}
+
+/**
+ * Keeps PoolState per zone/pool/family across snapshots while the member list is unchanged, and
+ * each member's AnswerCounter for as long as the member exists.
+ */
 export class PoolStateStore {
   private readonly states = new Map<string, { signature: string; state: PoolState }>();
+  private readonly counters = new Map<string, AnswerCounter>();
+  counter(zone: string, pool: string, member: string): AnswerCounter {
+    const key = `${poolKey(zone, pool)}\u0000${member}`;
+    let c = this.counters.get(key);
+    if (!c) {
+      c = { answers: 0, lastAt: 0 };
+      this.counters.set(key, c);
+    }
+    return c;
+  }
+  /** the counter of a member, if it ever existed here (does not create one) */
+  peekCounter(zone: string, pool: string, member: string): AnswerCounter | undefined {
+    return this.counters.get(`${poolKey(zone, pool)}\u0000${member}`);
+  }
   get(key: string, signature: string, size: number): PoolState {
     const cur = this.states.get(key);
     if (cur && cur.signature === signature) return cur.state;
@@ -88,8 +118,11 @@ export class PoolStateStore {
     return state;
   }
   /** drop the state of pools no longer defined (`pools` holds poolKey(zone, name) of the live ones) */
-  retain(pools: Set<string>): void {
-    for (const k of this.states.keys()) if (!pools.has(k.slice(0, k.indexOf('\u0000', k.indexOf('\u0000') + 1)))) this.states.delete(k);
+  retain(pools: Set<string>, members?: Set<string>): void {
+    const poolOf = (k: string) => k.slice(0, k.indexOf('\u0000', k.indexOf('\u0000') + 1));
+    for (const k of this.states.keys()) if (!pools.has(poolOf(k))) this.states.delete(k);
+    // members: poolKey + NUL + member name of every live member
+    if (members) for (const k of this.counters.keys()) if (!members.has(k)) this.counters.delete(k);
   }
 }
 
@@ -116,7 +149,7 @@ function compileFamily(
   const loads: (MemberLoad | undefined)[] = [];
   ofFamily.forEach((m, index) => {
     const c: Candidate = { name: m.name, address: m.address, family, weight: m.weight, site: m.site, index };
-    if (m.enabled) all.push({ ...c, weight: Math.max(m.weight, 1) });
+    if (m.enabled && !m.drained) all.push({ ...c, weight: Math.max(m.weight, 1) });
     const s = view.status(zone, def.name, m);
     if (s.eligible) members.push(c);
     else excluded.push({ name: m.name, reason: s.reason ?? 'not eligible' });
@@ -139,6 +172,7 @@ function compileFamily(
     bound: algorithms[def.algorithm].bind(members),
     state,
     loads,
+    counters: ofFamily.map((m) => store.counter(zone, def.name, m.name)),
     eligibility,
     def,
   };

@@ -58,6 +58,7 @@ function buildMembers(pool: ZoneFilePool, path: Array<string | number>, health: 
       weight: m.weight ?? 1,
       ...(m.site !== undefined ? { site: m.site } : {}),
       enabled: m.enabled ?? true,
+      drained: m.drained ?? false,
       ...(checkAddress !== undefined ? { checkAddress } : {}),
       check,
       line,

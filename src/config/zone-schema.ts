@@ -65,6 +65,7 @@ export const MemberSchema = closed({
   weight: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000000 })),
   site: Type.Optional(Label),
   enabled: Type.Optional(Type.Boolean()),
+  drained: Type.Optional(Type.Boolean()),
   'check-address': Type.Optional(Text),
   health: Type.Optional(MemberHealthSchema),
 });

@@ -61,6 +61,8 @@ export interface MemberDef {
   weight: number;
   site?: string;
   enabled: boolean;
+  /** the operator's drain (admin API): not answered, not even by `fallback: all`, still probed; separate from health */
+  drained: boolean;
   /** address probed by health checks instead of `address` (`check-address:`), canonical text */
   checkAddress?: string;
   /**

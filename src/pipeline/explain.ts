@@ -62,6 +62,7 @@ function withPrivateState(snapshot: Snapshot): Snapshot {
   const copyFamily = (f: PoolFamily): PoolFamily => ({
     ...f,
     state: { position: f.state.position, handedOut: f.state.handedOut.slice(), handedOutAt: f.state.handedOutAt.slice() },
+    counters: f.counters.map((c) => ({ ...c })),
   });
   // geo: nearest pools keep a family (and state) per site, and per union of sites
   const copySites = (s: SiteFamilies | null): SiteFamilies | null =>

@@ -49,6 +49,15 @@ export class ZoneFileSource {
     return { zones: [...next.values()], problems, serialNotBumped, changed };
   }
 
+  /** An admin change wrote `def` to `file`: the next load compares against it, not the old version. */
+  remember(file: string, def: ZoneDefinition): void {
+    this.byFile.set(file, def);
+  }
+
+  forget(file: string): void {
+    this.byFile.delete(file);
+  }
+
   /** Call `onChange` (debounced) when a file in the directory changes. Returns a stop function. */
   watch(onChange: () => void, debounceMs = 200): () => void {
     let timer: NodeJS.Timeout | undefined;

@@ -25,11 +25,14 @@ export interface Stats {
   rcodes: number[];
   truncated: number;
   errors: number;
+  /** queries answered, by QTYPE below 256 (index); higher types in `otherTypes` */
+  qtypes: Float64Array;
+  otherTypes: Map<number, number>;
 }
 
 export function createHandler(opts: HandlerOptions) {
   const scratch = Buffer.allocUnsafe(65536);
-  const stats: Stats = { received: 0, dropped: 0, rcodes: new Array(24).fill(0), truncated: 0, errors: 0 };
+  const stats: Stats = { received: 0, dropped: 0, rcodes: new Array(24).fill(0), truncated: 0, errors: 0, qtypes: new Float64Array(256), otherTypes: new Map() };
   const enc: EncodeOptions = { limit: 512, ednsUdpSize: opts.maxUdpPayload, nsid: null };
 
   /** Returns the response in a shared scratch buffer (valid until the next call) and its length, or 0 to drop. */
@@ -54,6 +57,8 @@ export function createHandler(opts: HandlerOptions) {
     enc.limit = transport === 'tcp' ? 65535 : q.edns ? Math.min(q.edns.udpSize, opts.maxUdpPayload) : 512;
     const len = encodeResponse(q, answer, enc, scratch);
     stats.rcodes[answer.rcode]++;
+    if (q.qtype < 256) stats.qtypes[q.qtype]++;
+    else stats.otherTypes.set(q.qtype, (stats.otherTypes.get(q.qtype) ?? 0) + 1);
     const tc = (scratch[2] & 0x02) !== 0;
     if (tc) stats.truncated++;
     opts.onQuery?.({ qname: q.qname, qtype: q.qtype, rcode: answer.rcode, transport, address, size: len, tc });

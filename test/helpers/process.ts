@@ -214,7 +214,9 @@ export async function startServe(opts: ServeOptions): Promise<MeridianProcess> {
     const port = await freePort(hosts);
     const listen = hosts.map((h) => `${bracket(h)}:${port}`);
     const args = opts.viaEnv ? [] : ['--zones', opts.zones, ...listen.flatMap((l) => ['--listen', l])];
-    const env = opts.viaEnv ? { MERIDIAN_ZONES: opts.zones, MERIDIAN_LISTEN: listen.join(','), ...opts.env } : opts.env;
+    // the admin API stays off unless a test asks for it (tests run in parallel: no fixed port)
+    const adminAsked = opts.args?.includes('--admin') || opts.env?.MERIDIAN_ADMIN !== undefined;
+    const env = { ...(adminAsked ? {} : { MERIDIAN_ADMIN: 'off' }), ...(opts.viaEnv ? { MERIDIAN_ZONES: opts.zones, MERIDIAN_LISTEN: listen.join(',') } : {}), ...opts.env };
     const child = spawn(process.execPath, [CLI, 'serve', ...args, ...(opts.args ?? [])], {
       cwd: ROOT,
       env: childEnv(env),

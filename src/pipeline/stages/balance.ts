@@ -84,6 +84,8 @@ export const balance = {
         }
         const rdata = all.map((c) => fam.rdata[c.index]);
         const text = all.map((c) => fam.text[c.index]);
+        const now = Date.now();
+        for (const c of all) countAnswer(fam, c.index, now);
         const rrset: RRset = { ownerKey: hit.ownerKey, ownerWire: hit.ownerWire, type: hit.qtype, ttl: pool.ttl, rdata, text };
         a.answer.push(place(rrset, hit.ownerKey, hit.ownerWire, pool.ttl));
         if (ctx.trace) ctx.trace.push(`balance: no eligible member in pool "${pool.name}"; fallback all → every enabled member, health ignored`);
@@ -153,6 +155,13 @@ function answerNearest(ctx: QueryContext, pool: CompiledPool, hit: PoolHit): boo
   return true;
 }
 
+/** Count an answer naming the member (admin API: answers, last answer for drains; metrics). */
+function countAnswer(fam: PoolFamily, idx: number, now: number): void {
+  const c = fam.counters[idx];
+  c.answers++;
+  c.lastAt = now;
+}
+
 function rrsetOf(ownerKey: string, ownerWire: Buffer, type: number, ttl: number, fam: PoolFamily, n: number): RRset {
   const rdata: Buffer[] = new Array(n);
   const text: string[] = new Array(n);
@@ -160,6 +169,7 @@ function rrsetOf(ownerKey: string, ownerWire: Buffer, type: number, ttl: number,
     const idx = fam.members[picked[i]].index;
     rdata[i] = fam.rdata[idx];
     text[i] = fam.text[idx];
+    countAnswer(fam, idx, pickCtx.now);
   }
   return { ownerKey, ownerWire, type, ttl, rdata, text };
 }
