@@ -254,3 +254,51 @@ describe('with --workers 2', () => {
     for (let i = 0; i < 40; i++) expect(await addresses(m.port, 'new.lb.test')).toEqual(['192.0.2.90']);
   });
 });
+
+describe('whole zones', () => {
+  it('PUT creates a zone file and serves it, PUT again replaces it with a newer serial, DELETE removes it', async () => {
+    const { m, api } = await serve();
+    const doc = {
+      zone: 'new.test.',
+      ttl: 120,
+      soa: { mname: 'ns1.new.test.', rname: 'hostmaster.new.test.', serial: 5 },
+      ns: ['ns1.new.test.'],
+      records: [
+        { name: 'ns1', type: 'A', data: '192.0.2.53' },
+        { name: 'www', pool: 'web' },
+      ],
+      pools: { web: { algorithm: 'weighted-round-robin', ttl: 15, members: [{ name: 'one', address: '192.0.2.71', weight: 2 }] } },
+    };
+    expect((await query(m.port, 'www.new.test')).rcode).toBe('REFUSED');
+    const created = await api('PUT', '/api/v1/zones/new.test.', doc);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ zone: 'new.test.', serial: 5, created: true });
+    expect((await query(m.port, 'www.new.test')).answers!.map(rr)).toEqual(['www.new.test. 15 IN A 192.0.2.71']);
+    const file = join(dir, 'new.test.yaml');
+    expect(await readFile(file, 'utf8')).toContain('zone: new.test.');
+
+    // the same body again: a replacement must still move the serial forward
+    const replaced = await api('PUT', '/api/v1/zones/new.test', { ...doc, ttl: 60 }, { 'if-match': `"${created.body.etag}"` });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body).toMatchObject({ serial: 6, created: false });
+    expect(await soaSerialOf(m.port, 'new.test')).toBe(6);
+
+    const mismatch = await api('PUT', '/api/v1/zones/new.test.', { ...doc, zone: 'other.test.' });
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.body.problems[0].field).toBe('body.zone');
+    const bad = await api('PUT', '/api/v1/zones/new.test.', { ...doc, pools: { web: { algorithm: 'fastest', members: doc.pools.web.members } } });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body.problems)).toContain('body.pools.web.algorithm');
+
+    const del = await api('DELETE', '/api/v1/zones/new.test.');
+    expect(del.status).toBe(204);
+    expect((await query(m.port, 'www.new.test')).rcode).toBe('REFUSED');
+    await expect(stat(file)).rejects.toThrow(/ENOENT/);
+    expect((await api('GET', '/api/v1/zones/new.test.')).status).toBe(404);
+  });
+});
+
+async function soaSerialOf(port: number, zone: string): Promise<number> {
+  const p = await query(port, zone, { type: 'SOA' });
+  return ((p.answers![0] as { data: unknown }).data as { serial: number }).serial;
+}

@@ -87,8 +87,8 @@ describe('parseZoneText: good zones', () => {
         sitesPerAnswer: 1,
         line: 16,
         members: [
-          { name: 'fra-1', address: '198.51.100.10', family: 4, weight: 3, site: 'fra', enabled: true, check: null, line: 23 },
-          { name: 'fra-2', address: '2001:db8:1::10', family: 6, weight: 3, site: 'fra', enabled: true, check: null, line: 24 },
+          { name: 'fra-1', address: '198.51.100.10', family: 4, weight: 3, site: 'fra', enabled: true, drained: false, check: null, line: 23 },
+          { name: 'fra-2', address: '2001:db8:1::10', family: 6, weight: 3, site: 'fra', enabled: true, drained: false, check: null, line: 24 },
           { name: 'iad-1', address: '203.0.113.10', family: 4, weight: 1, site: 'iad', enabled: false, check: null, line: 25 },
         ],
       },
@@ -123,7 +123,7 @@ pools:
       geo: 'none',
       sitesPerAnswer: 1,
       line: 7,
-      members: [{ name: 'm', address: '2001:db8::1', family: 6, weight: 1, enabled: true, check: null, line: 7 }],
+      members: [{ name: 'm', address: '2001:db8::1', family: 6, weight: 1, enabled: true, drained: false, check: null, line: 7 }],
     });
   });
 

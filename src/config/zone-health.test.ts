@@ -96,11 +96,12 @@ describe('health: resolved checks', () => {
         family: 4,
         weight: 1,
         enabled: true,
+        drained: false,
         checkAddress: '10.0.0.10',
         check: { ...pool, port: 8080, load: { ...pool.load!, port: 8080 } },
         line: 20,
       },
-      { name: 'fra-2', address: '2001:db8:1::10', family: 6, weight: 1, enabled: true, checkAddress: 'fd00::10', check: pool, line: 21 },
+      { name: 'fra-2', address: '2001:db8:1::10', family: 6, weight: 1, enabled: true, drained: false, checkAddress: 'fd00::10', check: pool, line: 21 },
     ]);
   });
 
