@@ -89,7 +89,7 @@ describe('parseZoneText: good zones', () => {
         members: [
           { name: 'fra-1', address: '198.51.100.10', family: 4, weight: 3, site: 'fra', enabled: true, drained: false, check: null, line: 23 },
           { name: 'fra-2', address: '2001:db8:1::10', family: 6, weight: 3, site: 'fra', enabled: true, drained: false, check: null, line: 24 },
-          { name: 'iad-1', address: '203.0.113.10', family: 4, weight: 1, site: 'iad', enabled: false, check: null, line: 25 },
+          { name: 'iad-1', address: '203.0.113.10', family: 4, weight: 1, site: 'iad', enabled: false, drained: false, check: null, line: 25 },
         ],
       },
     ]);
