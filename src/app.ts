@@ -3,13 +3,16 @@
  * and the integration tests use; it reads no environment and parses no flags.
  */
 import { pino, type Logger } from 'pino';
-import { formatProblem } from './errors.js';
+import { formatProblem, MeridianError } from './errors.js';
 import type { ZoneDefinition } from './config/zone-types.js';
 import { PoolStateStore } from './balance/pool.js';
 import { buildSnapshot, type ServerIdentity, type Snapshot } from './pipeline/snapshot.js';
 import { startDnsServer, type DnsServer, type Endpoint } from './transport/server.js';
 import { ZoneFileSource, type ZoneLoadReport } from './store/zone-files.js';
 import { FileZoneStore } from './store/file-store.js';
+import { EtcdZoneStore, type EtcdOptions, type EtcdStatus } from './store/etcd-store.js';
+import { EtcdZoneSource } from './store/etcd-zones.js';
+import { parseZoneText } from './config/zone-file.js';
 import type { ZoneStore } from './store/zone-store.js';
 import { PushedLoads, type PushedLoad } from './health/pushed.js';
 import { defaultMemberView } from './balance/pool.js';
@@ -51,6 +54,10 @@ export interface BuildOptions {
   healthThread?: boolean;
   /** server-wide GeoIP database, for zones whose `geoip:` names none */
   geoip?: string;
+  /** zones from etcd instead of files (shared by every instance) */
+  etcd?: EtcdOptions;
+  /** state directory: the copy of the zones last seen in etcd lives here */
+  stateDir?: string;
 }
 
 export interface App {
@@ -79,6 +86,8 @@ export interface App {
   /** zone files rejected by reloads since start */
   reloadErrors(): number;
   readonly startedAt: number;
+  /** etcd connection state, when zones come from etcd */
+  etcd(): EtcdStatus | undefined;
   /** resolves once every checked member has its first result */
   ready(): Promise<void>;
   health(): HealthView | undefined;
@@ -136,8 +145,49 @@ export async function build(opts: BuildOptions): Promise<App> {
     return report;
   };
 
+  const etcdStore = opts.etcd ? new EtcdZoneStore(opts.etcd) : null;
+  const etcdSource = etcdStore ? new EtcdZoneSource(etcdStore, { stateDir: opts.stateDir, logger }) : null;
+
+  // reloads and admin changes run one at a time, in the order asked for, so neither undoes the other
+  let chain: Promise<unknown> = Promise.resolve();
+  const queuedReload = (): Promise<ZoneLoadReport | null> => {
+    // with etcd: read every zone again
+    if (etcdStore) return etcdStore.resync().then(() => null);
+    const p = chain.then(reload);
+    chain = p.catch((err) => logger.error({ err }, 'reload failed'));
+    return p;
+  };
+  const replaceZone = (origin: string, def: ZoneDefinition | null): Promise<void> => {
+    const p = chain.then(() => {
+      const key = nameKey(origin);
+      const old = zones.find((z) => nameKey(z.origin) === key);
+      if (old?.file) source?.forget(old.file);
+      if (def?.file) source?.remember(def.file, def);
+      zones = def ? (old ? zones.map((z) => (z === old ? def : z)) : [...zones, def]) : zones.filter((z) => z !== old);
+      return zonesChanged();
+    });
+    chain = p.catch(() => {});
+    return p;
+  };
+  // a zone's new text from etcd: served if it is a valid zone, else reported while the previous version serves
+  const applyFromEtcd = async (origin: string, stored: { text: string; location: string } | null): Promise<void> => {
+    if (!stored) return replaceZone(origin, null);
+    let def: ZoneDefinition;
+    try {
+      def = parseZoneText(stored.text, stored.location);
+    } catch (e) {
+      if (!(e instanceof MeridianError)) throw e;
+      reloadErrors += Math.max(1, e.problems.length);
+      for (const p of e.problems) logger.error({ file: p.file, line: p.line, field: p.field }, `zone rejected, previous version keeps serving: ${formatProblem(p)}`);
+      return;
+    }
+    await replaceZone(origin, def);
+    logger.info({ zone: def.origin, serial: def.serial, generation: current!.generation }, 'zone loaded from etcd');
+  };
+
   await zonesChanged();
   if (source) await reload();
+  if (etcdSource) await etcdSource.start(applyFromEtcd);
   if (health && opts.waitForHealth) {
     logger.info('waiting for the first round of health checks before answering');
     await health.ready();
@@ -155,31 +205,10 @@ export async function build(opts: BuildOptions): Promise<App> {
       ? (i) => logger.info({ q: keyToText(i.qname.toString('latin1')), type: typeName(i.qtype), rcode: RCODE_NAMES[i.rcode] ?? i.rcode, proto: i.transport, client: i.address, size: i.size, tc: i.tc }, 'query')
       : undefined,
   });
-
-  // reloads run one at a time, in the order asked for
-  let chain: Promise<unknown> = Promise.resolve();
-  const queuedReload = (): Promise<ZoneLoadReport | null> => {
-    const p = chain.then(reload);
-    chain = p.catch((err) => logger.error({ err }, 'reload failed'));
-    return p;
-  };
   const stopWatch = source && opts.watch ? source.watch(() => void queuedReload().catch(() => {})) : () => {};
 
-  const store = source ? new FileZoneStore(source.dir, (origin) => zones.find((z) => nameKey(z.origin) === nameKey(origin))?.file) : null;
-  await store?.sweep();
-  // admin changes queue behind reloads (and reloads behind them), so neither undoes the other
-  const replaceZone = (origin: string, def: ZoneDefinition | null): Promise<void> => {
-    const p = chain.then(() => {
-      const key = nameKey(origin);
-      const old = zones.find((z) => nameKey(z.origin) === key);
-      if (old?.file) source?.forget(old.file);
-      if (def?.file) source?.remember(def.file, def);
-      zones = def ? (old ? zones.map((z) => (z === old ? def : z)) : [...zones, def]) : zones.filter((z) => z !== old);
-      return zonesChanged();
-    });
-    chain = p.catch(() => {});
-    return p;
-  };
+  const store = source ? new FileZoneStore(source.dir, (origin) => zones.find((z) => nameKey(z.origin) === nameKey(origin))?.file) : etcdStore;
+  if (store instanceof FileZoneStore) await store.sweep();
   // pushed figures arriving together share one rebuild
   let pendingPush: Promise<void> | null = null;
   const pushLoad = (zone: string, pool: string, member: string, figure: PushedLoad): Promise<void> => {
@@ -211,10 +240,12 @@ export async function build(opts: BuildOptions): Promise<App> {
     pushedLoads: pushed,
     reloadErrors: () => reloadErrors,
     startedAt,
+    etcd: () => etcdStore?.status(),
     ready: () => health?.ready() ?? Promise.resolve(),
     health: () => health?.current(),
     async close() {
       stopWatch();
+      etcdSource?.close();
       health?.stop();
       geo.close();
       await server.close();

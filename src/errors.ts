@@ -20,6 +20,7 @@ export const ERRORS = {
   UNAUTHORIZED: { http: 401, text: 'An admin API request came without a valid `Authorization: Bearer` token.' },
   FORBIDDEN: { http: 403, text: 'A read-only admin token was used for a change.' },
   STORE_FAILED: { http: 500, text: 'A change could not be written to the zone store (disk full, permissions); nothing was applied.' },
+  STORE_UNAVAILABLE: { http: 503, text: 'The shared store (etcd) cannot be reached: DNS keeps answering from the last state seen, admin changes are refused until it is back.' },
   INTERNAL: { http: 500, text: 'An admin API request failed unexpectedly (a bug); the server log has the error, the response says nothing more.' },
 } as const satisfies Record<string, { http: number; text: string }>;
 

@@ -11,6 +11,10 @@ export interface ServeOptions {
   listen: Endpoint[];
   admin: Endpoint | null;
   stateDir: string;
+  /** admin API token from MERIDIAN_ADMIN_TOKEN (read-write, named "env") */
+  adminToken?: string;
+  /** admin API token file (--admin-token-file): NAME TOKEN [read-only] per line */
+  adminTokenFile?: string;
   maxUdpPayload: number;
   tcpIdleTimeoutMs: number;
   tcpMaxConnections: number;
@@ -30,6 +34,31 @@ export interface ServeOptions {
   statsIntervalMs: number;
   /** server-wide GeoIP database for zones whose `geoip:` names none */
   geoip?: string;
+  /** zones in etcd instead of files: client URLs and key prefix */
+  etcd?: { hosts: string[]; prefix: string };
+}
+
+/** "http://a:2379,http://b:2379" → the URLs, checked. */
+export function parseEtcdHosts(text: string, field = 'etcd'): string[] {
+  const hosts = text.split(',').map((h) => h.trim()).filter(Boolean);
+  if (hosts.length === 0) throw new MeridianError('CONFIG_INVALID', `${field}: no etcd URL given`);
+  for (const h of hosts) {
+    let u: URL;
+    try {
+      u = new URL(h);
+    } catch {
+      throw new MeridianError('CONFIG_INVALID', `${field}: "${h}" is not a URL (http://HOST:2379)`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new MeridianError('CONFIG_INVALID', `${field}: "${h}" must be http:// or https://`);
+  }
+  return hosts;
+}
+
+/** The key prefix: absolute, ending in "/". */
+export function parseEtcdPrefix(text: string, field = 'etcd-prefix'): string {
+  const p = text.trim();
+  if (!p.startsWith('/')) throw new MeridianError('CONFIG_INVALID', `${field}: "${text}" must start with "/"`);
+  return p.endsWith('/') ? p : `${p}/`;
 }
 
 /** Parse "127.0.0.1:5353", "[::1]:5353", "::1" (port defaults), ":53" (all IPv4). */
@@ -77,4 +106,5 @@ export const DEFAULTS = {
   identity: hostname(),
   logLevel: 'info',
   workers: 1,
+  etcdPrefix: '/meridian/',
 };
