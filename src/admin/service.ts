@@ -130,6 +130,17 @@ export interface MetricsSample {
   /** zone files rejected by reloads since start */
   reloadErrors: number;
   zones: number;
+  /** zones kept in etcd: connection state and the revision applied */
+  etcd?: EtcdHealth;
+}
+
+export interface EtcdHealth {
+  connected: boolean;
+  /** etcd revision applied up to */
+  revision: string;
+  /** ISO time of the last connect or disconnect */
+  since: string;
+  lastError?: string;
 }
 
 /** GET /healthz: is the process serving. */
@@ -141,6 +152,8 @@ export interface ProcessHealth {
   /** snapshot generation now serving */
   generation: number;
   uptimeSeconds: number;
+  /** present when zones come from etcd; DNS keeps answering while it is disconnected */
+  etcd?: EtcdHealth;
 }
 
 export interface AdminService {

@@ -24,8 +24,9 @@ import type { HealthView } from '../health/types.js';
 import { loadMaxAgeMs, type PushedLoad, type PushedLoads } from '../health/pushed.js';
 import type { Stats } from '../transport/handler.js';
 import type { StoredZone, ZoneStore } from '../store/zone-store.js';
+import type { EtcdStatus } from '../store/etcd-store.js';
 import { nameKey } from '../wire/name.js';
-import type { AdminService, Caller, ChangeResult, WriteOptions, ZoneSummary } from './service.js';
+import type { AdminService, Caller, ChangeResult, EtcdHealth, WriteOptions, ZoneSummary } from './service.js';
 import { metricsSample, poolView, safeAfter, type ViewSources } from './views.js';
 
 /** What the service needs from the running server (src/app.ts's App provides it). */
@@ -44,6 +45,14 @@ export interface AdminHost {
   snapshot(): Snapshot;
   health(): HealthView | undefined;
   reloadErrors(): number;
+  etcd?(): EtcdStatus | undefined;
+}
+
+function etcdHealth(s: EtcdStatus | undefined): EtcdHealth | undefined {
+  if (!s) return undefined;
+  const out: EtcdHealth = { connected: s.connected, revision: s.revision, since: new Date(s.since).toISOString() };
+  if (s.lastError) out.lastError = s.lastError;
+  return out;
 }
 
 export interface AdminServiceOptions {
@@ -147,7 +156,27 @@ export function createAdminService(host: AdminHost, opts: AdminServiceOptions = 
   ): Promise<ChangeResult & { def: ZoneDefinition }> {
     writable(opts.caller);
     const origin = findZone(zone).origin;
-    return locked(origin, async () => {
+    // another instance may write between our read and write (etcd): without If-Match, redo the edit on the new text
+    return locked(origin, () => retryConflicts(opts.ifMatch === undefined, () => attempt(origin, opts, action, edit)));
+  }
+
+  async function retryConflicts<T>(retry: boolean, fn: () => Promise<T>): Promise<T> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (!retry || tries >= 5 || !(e instanceof MeridianError) || e.kind !== 'EDIT_CONFLICT') throw e;
+      }
+    }
+  }
+
+  async function attempt(
+    origin: string,
+    opts: WriteOptions,
+    action: string,
+    edit: (ed: ZoneEditor) => { before?: unknown; after?: unknown; prefix?: string | null },
+  ): Promise<ChangeResult & { def: ZoneDefinition }> {
+    {
       const def = findZone(origin);
       const stored = await readStored(def);
       checkIfMatch(stored, opts.ifMatch, def.origin);
@@ -166,7 +195,7 @@ export function createAdminService(host: AdminHost, opts: AdminServiceOptions = 
       await host.replaceZone(def.origin, next);
       audit.info({ audit: { by: opts.caller.name, action, zone: def.origin, before: what.before ?? null, after: what.after ?? null, serial, etag: written.revision } }, `admin: ${action}`);
       return { zone: next.origin, serial, etag: written.revision, def: next };
-    });
+    }
   }
 
   const plain = ({ zone, serial, etag }: ChangeResult): ChangeResult => ({ zone, serial, etag });
@@ -198,11 +227,14 @@ export function createAdminService(host: AdminHost, opts: AdminServiceOptions = 
         zones: host.zoneDefs().length,
         generation: snap.generation,
         uptimeSeconds: Math.round((now() - host.startedAt) / 1000),
+        ...(host.etcd?.() ? { etcd: etcdHealth(host.etcd()) } : {}),
       };
     },
 
     metrics() {
-      return metricsSample(host.zoneDefs(), host.server.stats, host.reloadErrors(), sources());
+      const sample = metricsSample(host.zoneDefs(), host.server.stats, host.reloadErrors(), sources());
+      const etcd = etcdHealth(host.etcd?.());
+      return etcd ? { ...sample, etcd } : sample;
     },
 
     async listZones() {

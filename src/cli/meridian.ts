@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { formatProblem, MeridianError } from '../errors.js';
-import { DEFAULTS, intOption, parseEndpoint, parseNsid, type ServeOptions } from '../config/server-options.js';
+import { DEFAULTS, intOption, parseEndpoint, parseEtcdHosts, parseEtcdPrefix, parseNsid, type ServeOptions } from '../config/server-options.js';
+import { etcdExport, etcdImport } from './etcd.js';
 import { checkZoneDir, loadZoneDir } from '../config/zone-dir.js';
 import { importMasterFile } from '../config/import.js';
 import { buildSnapshot } from '../pipeline/snapshot.js';
@@ -74,7 +75,10 @@ program
   .addOption(new Option('--no-health', 'do not run health checks (every enabled member counts as up); the variable takes true or false').env('MERIDIAN_HEALTH'))
   .addOption(new Option('--wait-for-health', 'answer only after the first round of health checks').env('MERIDIAN_WAIT_FOR_HEALTH'))
   .addOption(new Option('--stats-interval <seconds>', 'log queries, event-loop delay and health every N seconds (0 = off)').env('MERIDIAN_STATS_INTERVAL'))
-  .addOption(new Option('--admin <addr:port>', 'admin API address (used by the admin API, not yet served)').env('MERIDIAN_ADMIN').default(DEFAULTS.admin))
+  .addOption(new Option('--admin <addr:port>', 'admin API (REST, /docs, /metrics) address; "off" for none').env('MERIDIAN_ADMIN').default(DEFAULTS.admin))
+  .addOption(new Option('--etcd <urls>', 'keep zones in etcd (comma-separated client URLs) instead of --zones files').env('MERIDIAN_ETCD'))
+  .addOption(new Option('--etcd-prefix <prefix>', 'etcd key prefix').env('MERIDIAN_ETCD_PREFIX').default(DEFAULTS.etcdPrefix))
+  .addOption(new Option('--admin-token-file <file>', 'admin API tokens, NAME TOKEN [read-only] per line (MERIDIAN_ADMIN_TOKEN adds one named "env")').env('MERIDIAN_ADMIN_TOKEN_FILE'))
   .addOption(new Option('--state <dir>', 'state directory (admin tokens, journal)').env('MERIDIAN_STATE').default(DEFAULTS.stateDir))
   .addOption(new Option('--max-udp-payload <bytes>', 'largest UDP response, whatever the client offers').env('MERIDIAN_MAX_UDP_PAYLOAD'))
   .addOption(new Option('--tcp-idle-timeout <ms>', 'close idle TCP connections after this long').env('MERIDIAN_TCP_IDLE_TIMEOUT'))
@@ -93,8 +97,11 @@ program
       const opts: ServeOptions = {
         zonesDir: o.zones,
         listen: listenTexts.map((l) => parseEndpoint(l, 53, nameOf(cmd, 'listen'))),
-        admin: parseEndpoint(o.admin, 8053, nameOf(cmd, 'admin')),
+        admin: o.admin === 'off' ? null : parseEndpoint(o.admin, 8053, nameOf(cmd, 'admin')),
         stateDir: o.state,
+        // the token itself only from the environment: a flag would show it in `ps`
+        adminToken: process.env.MERIDIAN_ADMIN_TOKEN || undefined,
+        adminTokenFile: o.adminTokenFile ? resolve(o.adminTokenFile) : undefined,
         maxUdpPayload: intOption(o.maxUdpPayload, nameOf(cmd, 'maxUdpPayload'), DEFAULTS.maxUdpPayload, 512, 65535),
         tcpIdleTimeoutMs: intOption(o.tcpIdleTimeout, nameOf(cmd, 'tcpIdleTimeout'), DEFAULTS.tcpIdleTimeoutMs, 100, 3_600_000),
         tcpMaxConnections: intOption(o.tcpMaxConnections, nameOf(cmd, 'tcpMaxConnections'), DEFAULTS.tcpMaxConnections, 1, 1_000_000),
@@ -109,6 +116,7 @@ program
         waitForHealth: boolOption(cmd, 'waitForHealth'),
         geoip: o.geoip ? resolve(o.geoip) : undefined,
         statsIntervalMs: 1000 * intOption(o.statsInterval, nameOf(cmd, 'statsInterval'), 0, 0, 86_400),
+        etcd: o.etcd ? { hosts: parseEtcdHosts(o.etcd, nameOf(cmd, 'etcd')), prefix: parseEtcdPrefix(o.etcdPrefix, nameOf(cmd, 'etcdPrefix')) } : undefined,
       };
       await serve(opts);
     } catch (err) {
@@ -200,5 +208,32 @@ program
       fail(err);
     }
   });
+
+const etcd = program.command('etcd').description('zones kept in etcd (serve --etcd): seed them from files, or write them back out');
+const etcdOptions = (c: Command) =>
+  c
+    .addOption(new Option('--etcd <urls>', 'etcd client URLs, comma-separated').env('MERIDIAN_ETCD').makeOptionMandatory())
+    .addOption(new Option('--etcd-prefix <prefix>', 'etcd key prefix').env('MERIDIAN_ETCD_PREFIX').default(DEFAULTS.etcdPrefix))
+    .addOption(new Option('--zones <dir>', 'zone files directory').env('MERIDIAN_ZONES').default(DEFAULTS.zonesDir));
+etcdOptions(etcd.command('import').description('put every zone file of --zones into etcd (all are validated first; none is written if one is bad)')).action(
+  async (o: { etcd: string; etcdPrefix: string; zones: string }, cmd: Command) => {
+    try {
+      const n = await etcdImport(o.zones, { hosts: parseEtcdHosts(o.etcd, nameOf(cmd, 'etcd')), prefix: parseEtcdPrefix(o.etcdPrefix, nameOf(cmd, 'etcdPrefix')) });
+      process.stdout.write(`imported ${n.length} zone(s) into etcd: ${n.join(', ')}\n`);
+    } catch (err) {
+      fail(err);
+    }
+  },
+);
+etcdOptions(etcd.command('export').description('write every zone in etcd to --zones as <origin>.yaml (atomically, replacing files of the same name)')).action(
+  async (o: { etcd: string; etcdPrefix: string; zones: string }, cmd: Command) => {
+    try {
+      const n = await etcdExport(o.zones, { hosts: parseEtcdHosts(o.etcd, nameOf(cmd, 'etcd')), prefix: parseEtcdPrefix(o.etcdPrefix, nameOf(cmd, 'etcdPrefix')) });
+      process.stdout.write(`exported ${n.length} zone(s) to ${o.zones}: ${n.join(', ')}\n`);
+    } catch (err) {
+      fail(err);
+    }
+  },
+);
 
 program.parseAsync().catch(fail);
