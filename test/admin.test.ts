@@ -302,3 +302,12 @@ async function soaSerialOf(port: number, zone: string): Promise<number> {
   const p = await query(port, zone, { type: 'SOA' });
   return ((p.answers![0] as { data: unknown }).data as { serial: number }).serial;
 }
+
+describe('RRset replacement', () => {
+  it('names the body field of a bad record in the new RRset', async () => {
+    const { api } = await serve();
+    const r = await api('PUT', `${Z}/records/ns1/A`, { records: [{ data: '192.0.2.53' }, { data: 'not-an-address' }] });
+    expect(r.status).toBe(400);
+    expect(r.body.problems.map((p: { field: string }) => p.field)).toEqual(['body.records[1].data']);
+  });
+});

@@ -66,9 +66,12 @@ function invalid(message: string, problems: Problem[] = []): MeridianError {
 }
 
 /** A zone validation failure as a 400 whose fields point into the request body where they can. */
-function rejected(e: unknown, prefix: string | null, bodyPrefix = 'body'): never {
+function rejected(e: unknown, prefix: string | null, bodyPrefix = 'body', map: Array<[string, string]> = []): never {
   if (!(e instanceof MeridianError) || e.kind !== 'ZONE_INVALID') throw e;
+  const under = (field: string, path: string) => field === path || field.startsWith(`${path}.`) || field.startsWith(`${path}[`);
   const problems = e.problems.map((p): Problem => {
+    const m = p.field === undefined ? undefined : map.find(([zonePath]) => under(p.field!, zonePath));
+    if (m) return { field: m[1] + p.field!.slice(m[0].length), message: p.message };
     if (prefix === '' && p.field !== undefined) return { field: `${bodyPrefix}.${p.field}`, message: p.message };
     if (prefix && p.field !== undefined && (p.field === prefix || p.field.startsWith(`${prefix}.`) || p.field.startsWith(`${prefix}[`))) {
       return { field: bodyPrefix + p.field.slice(prefix.length), message: p.message };
@@ -152,7 +155,7 @@ export function createAdminService(host: AdminHost, opts: AdminServiceOptions = 
     zone: string,
     opts: WriteOptions,
     action: string,
-    edit: (ed: ZoneEditor) => { before?: unknown; after?: unknown; prefix?: string | null },
+    edit: (ed: ZoneEditor) => { before?: unknown; after?: unknown; prefix?: string | null; map?: Array<[string, string]> },
   ): Promise<ChangeResult & { def: ZoneDefinition }> {
     writable(opts.caller);
     const origin = findZone(zone).origin;
@@ -174,7 +177,7 @@ export function createAdminService(host: AdminHost, opts: AdminServiceOptions = 
     origin: string,
     opts: WriteOptions,
     action: string,
-    edit: (ed: ZoneEditor) => { before?: unknown; after?: unknown; prefix?: string | null },
+    edit: (ed: ZoneEditor) => { before?: unknown; after?: unknown; prefix?: string | null; map?: Array<[string, string]> },
   ): Promise<ChangeResult & { def: ZoneDefinition }> {
     {
       const def = findZone(origin);
@@ -189,7 +192,7 @@ export function createAdminService(host: AdminHost, opts: AdminServiceOptions = 
       try {
         next = parseZoneText(text, stored.location);
       } catch (e) {
-        rejected(e, what.prefix ?? null);
+        rejected(e, what.prefix ?? null, 'body', what.map);
       }
       const written = await store!.write(def.origin, text, stored.revision);
       await host.replaceZone(def.origin, next);
@@ -313,8 +316,10 @@ export function createAdminService(host: AdminHost, opts: AdminServiceOptions = 
       return plain(
         await change(zone, opts, 'replace rrset', (ed) => {
           const before = rrset(ed, name, type);
+          // the new entries take the place of the first old one (or go last): map their problems to the body
+          const at = ed.findRRset(name, type)[0] ?? ((ed.toJSON() as { records?: unknown[] }).records ?? []).length;
           ed.replaceRRset(name, type, records);
-          return { before, after: rrset(ed, name, type) };
+          return { before, after: rrset(ed, name, type), map: records.map((_, j): [string, string] => [`records[${at + j}]`, `body.records[${j}]`]) };
         }),
       );
     },
