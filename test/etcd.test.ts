@@ -133,6 +133,9 @@ describeWith('etcd', 'several instances on etcd', () => {
     await until('ns1 can write again', async () => (await ns1.api('POST', `${Z}/records`, { name: 'after', type: 'A', data: '192.0.2.113' })).status === 201, 15_000, 200);
     await until('ns2 converges', async () => (await query(ns2.m.port, 'after.shared.test')).rcode === 'NOERROR', 5000, 50);
     await until('ns2 reports etcd connected', async () => (await ns2.api('GET', '/healthz')).body.etcd?.connected === true, 5000, 50);
+    const metrics = String((await ns2.api('GET', '/metrics')).body);
+    expect(metrics).toMatch(/^meridian_etcd_connected\{store="etcd"\} 1$/m);
+    expect(Number(/^meridian_etcd_revision\{store="etcd"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(1);
   }, 60_000);
 
   it('an instance restarted while etcd is down serves the zones it last saw, then catches up', async () => {

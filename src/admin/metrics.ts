@@ -91,6 +91,17 @@ export class AdminMetrics {
       },
     });
     new Gauge({
+      name: name('etcd_revision'),
+      help: 'zones kept in etcd: the etcd revision this instance has applied (compare instances to see one lagging)',
+      labelNames: ['store'],
+      registers: [r],
+      collect() {
+        this.reset();
+        const etcd = sample().etcd;
+        if (etcd) this.set({ store: 'etcd' }, Number(etcd.revision));
+      },
+    });
+    new Gauge({
       name: name('zones'),
       help: 'zones served',
       registers: [r],
