@@ -17,7 +17,10 @@ COPY zones ./zones
 RUN apt-get update && apt-get install -y --no-install-recommends libcap2-bin \
  && setcap 'cap_net_bind_service=+ep' "$(readlink -f /usr/local/bin/node)" \
  && apt-get purge -y libcap2-bin && rm -rf /var/lib/apt/lists/*
+# the state directory (admin tokens, journal, the last zones seen in etcd): owned by node, so a
+# volume mounted here (docker-compose.yml) starts writable for it
+RUN mkdir -p /var/lib/meridian && chown node:node /var/lib/meridian
 USER node
-EXPOSE 53/udp 53/tcp
+EXPOSE 53/udp 53/tcp 8053/tcp
 ENTRYPOINT ["node", "dist/src/cli/meridian.js"]
-CMD ["serve", "--zones", "/app/zones", "--listen", "0.0.0.0:53"]
+CMD ["serve", "--zones", "/app/zones", "--listen", "0.0.0.0:53", "--state", "/var/lib/meridian"]

@@ -28,8 +28,9 @@ export const TOOLS = {
   nginx: 'nginx',
   openssl: 'openssl',
   mmdblookup: 'mmdb-bin',
-  // unbound: 'unbound',
-  // etcd: 'etcd-server',
+  unbound: 'unbound',
+  etcd: 'etcd-server',
+  'systemd-analyze': 'systemd',
 } as const satisfies Record<string, string>;
 
 export type Tool = keyof typeof TOOLS;

@@ -8,6 +8,8 @@ export interface Exit {
 
 export function removeOnExit(dir: string): void;
 export function forgetDir(dir: string): void;
+/** The caller handles SIGINT, SIGTERM and SIGHUP itself; by default they exit through the cleanup. */
+export function handleSignalsYourself(): void;
 
 export class Service {
   constructor(name: string, command: string, args: string[], opts?: { env?: NodeJS.ProcessEnv; cwd?: string });
@@ -31,6 +33,9 @@ export function waitUntil<T>(
   opts: { timeoutMs?: number; intervalMs?: number; what: string; service?: Service },
 ): Promise<T>;
 
+export function bindUdp(host: string, port: number): Promise<import('node:dgram').Socket>;
+export function bindTcp(host: string, port: number): Promise<import('node:net').Server>;
+export function closeAll(socks: Array<import('node:dgram').Socket | import('node:net').Server>): Promise<void[]>;
 export function freePort(hosts?: string[], exclude?: Iterable<number>): Promise<number>;
 export function freePorts(count: number, hosts?: string[]): Promise<number[]>;
 export function accepts(host: string, port: number, timeoutMs?: number): Promise<boolean>;

@@ -9,12 +9,14 @@
  * Each child runs in its own process group (nginx has workers, meridian may have --workers), so
  * kill() and stop() reach all of it. Every child still running when this process exits is
  * SIGKILLed, and every directory registered with removeOnExit() is removed, so a failing test
- * leaves nothing behind.
+ * leaves nothing behind; SIGINT, SIGTERM and SIGHUP exit through that cleanup too (unless
+ * handleSignalsYourself() was called).
  */
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { rmSync } from 'node:fs';
 import net from 'node:net';
+import { constants } from 'node:os';
 
 /** @type {Set<Service>} */
 const running = new Set();
@@ -25,6 +27,20 @@ process.on('exit', () => {
   for (const s of running) s.signalGroup('SIGKILL');
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
+
+// A signal ends a process without 'exit' handlers, and vitest ends its workers with SIGTERM: turn
+// the signal into process.exit() so the cleanup above (and every other module's) runs.
+let exitOnSignal = true;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    if (exitOnSignal) process.exit(128 + constants.signals[sig]);
+  });
+}
+
+/** The caller handles SIGINT, SIGTERM and SIGHUP itself (`topology.mjs up` stops gracefully). */
+export function handleSignalsYourself() {
+  exitOnSignal = false;
+}
 
 /** Remove `dir` when this process exits (unless forgetDir() was called). */
 export function removeOnExit(dir) {
@@ -156,7 +172,7 @@ export async function waitUntil(check, opts) {
 
 // ------------------------------------------------------------------------------------ ports
 
-function bindUdp(host, port) {
+export function bindUdp(host, port) {
   return new Promise((resolve, reject) => {
     const s = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
     s.once('error', reject);
@@ -164,7 +180,7 @@ function bindUdp(host, port) {
   });
 }
 
-function bindTcp(host, port) {
+export function bindTcp(host, port) {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
@@ -172,7 +188,7 @@ function bindTcp(host, port) {
   });
 }
 
-const closeAll = (socks) => Promise.all(socks.map((s) => new Promise((r) => s.close(() => r()))));
+export const closeAll = (socks) => Promise.all(socks.map((s) => new Promise((r) => s.close(() => r()))));
 
 /**
  * A port free on UDP and TCP on every host (bind port 0, then the same port elsewhere; retried),

@@ -15,17 +15,32 @@ interface EtcdTarget {
   prefix: string;
 }
 
-export async function etcdImport(dir: string, target: EtcdTarget): Promise<string[]> {
+/**
+ * Import every zone file of `dir`. With `ifAbsent`, a zone etcd holds already is left alone (its
+ * text may carry admin changes, drains and weights, that a re-seed must not undo).
+ */
+export async function etcdImport(dir: string, target: EtcdTarget, ifAbsent = false): Promise<{ imported: string[]; kept: string[] }> {
   const { zones, problems } = await loadZoneDir(dir);
   if (problems.length) throw new MeridianError('ZONE_INVALID', `${problems.length} problem(s) in ${dir}; nothing imported`, problems);
   if (zones.length === 0) throw new MeridianError('CONFIG_INVALID', `no zone files (*.yaml, *.yml) in ${dir}`);
   const store = new EtcdZoneStore(target);
+  const imported: string[] = [];
+  const kept: string[] = [];
   try {
-    for (const z of zones) await store.write(z.origin, await readFile(z.file!, 'utf8'), undefined);
+    for (const z of zones) {
+      try {
+        // null: only if the key does not exist (one transaction, so two seeders cannot both write)
+        await store.write(z.origin, await readFile(z.file!, 'utf8'), ifAbsent ? null : undefined);
+        imported.push(z.origin);
+      } catch (e) {
+        if (!(ifAbsent && e instanceof MeridianError && e.kind === 'EDIT_CONFLICT')) throw e;
+        kept.push(z.origin);
+      }
+    }
   } finally {
     store.close();
   }
-  return zones.map((z) => z.origin);
+  return { imported, kept };
 }
 
 export async function etcdExport(dir: string, target: EtcdTarget): Promise<string[]> {

@@ -215,16 +215,18 @@ const etcdOptions = (c: Command) =>
     .addOption(new Option('--etcd <urls>', 'etcd client URLs, comma-separated').env('MERIDIAN_ETCD').makeOptionMandatory())
     .addOption(new Option('--etcd-prefix <prefix>', 'etcd key prefix').env('MERIDIAN_ETCD_PREFIX').default(DEFAULTS.etcdPrefix))
     .addOption(new Option('--zones <dir>', 'zone files directory').env('MERIDIAN_ZONES').default(DEFAULTS.zonesDir));
-etcdOptions(etcd.command('import').description('put every zone file of --zones into etcd (all are validated first; none is written if one is bad)')).action(
-  async (o: { etcd: string; etcdPrefix: string; zones: string }, cmd: Command) => {
+etcdOptions(etcd.command('import').description('put every zone file of --zones into etcd (all are validated first; none is written if one is bad)'))
+  .option('--if-absent', 'leave zones etcd already holds as they are (seeding: never undo admin changes)')
+  .action(async (o: { etcd: string; etcdPrefix: string; zones: string; ifAbsent?: boolean }, cmd: Command) => {
     try {
-      const n = await etcdImport(o.zones, { hosts: parseEtcdHosts(o.etcd, nameOf(cmd, 'etcd')), prefix: parseEtcdPrefix(o.etcdPrefix, nameOf(cmd, 'etcdPrefix')) });
-      process.stdout.write(`imported ${n.length} zone(s) into etcd: ${n.join(', ')}\n`);
+      const target = { hosts: parseEtcdHosts(o.etcd, nameOf(cmd, 'etcd')), prefix: parseEtcdPrefix(o.etcdPrefix, nameOf(cmd, 'etcdPrefix')) };
+      const { imported, kept } = await etcdImport(o.zones, target, o.ifAbsent === true);
+      if (kept.length) process.stdout.write(`left ${kept.length} zone(s) etcd holds already: ${kept.join(', ')}\n`);
+      process.stdout.write(`imported ${imported.length} zone(s) into etcd${imported.length ? `: ${imported.join(', ')}` : ''}\n`);
     } catch (err) {
       fail(err);
     }
-  },
-);
+  });
 etcdOptions(etcd.command('export').description('write every zone in etcd to --zones as <origin>.yaml (atomically, replacing files of the same name)')).action(
   async (o: { etcd: string; etcdPrefix: string; zones: string }, cmd: Command) => {
     try {

@@ -14,9 +14,8 @@
  * running when the test process exits is killed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
-import net from 'node:net';
 import { CLI, ROOT, exec, type RunResult } from './build.js';
+import { bindTcp, bindUdp, closeAll, freePort } from '../../scripts/topology/process.mjs';
 import { encodeQuestion, sendTcp, sendUdp } from './client.js';
 
 export { CLI, ROOT, ensureBuilt, type RunResult } from './build.js';
@@ -36,46 +35,8 @@ export function runMeridian(args: string[], opts: { env?: Record<string, string>
 
 // ------------------------------------------------------------------------------- ports
 
-function bindUdp(host: string, port: number): Promise<dgram.Socket> {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
-    s.once('error', reject);
-    s.bind({ address: host, port, exclusive: true }, () => resolve(s));
-  });
-}
-
-function bindTcp(host: string, port: number): Promise<net.Server> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen({ host, port, exclusive: true }, () => resolve(s));
-  });
-}
-
-type Bound = dgram.Socket | net.Server;
-const closeAll = (socks: Bound[]) => Promise.all(socks.map((s) => new Promise<void>((r) => s.close(() => r()))));
-
-/** A port free on UDP and TCP on every host (bind port 0, then the same port elsewhere; retried). */
-export async function freePort(hosts: string[] = ['127.0.0.1']): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const socks: Bound[] = [];
-    try {
-      const first = await bindUdp(hosts[0], 0);
-      socks.push(first);
-      const port = first.address().port;
-      for (const [i, h] of hosts.entries()) {
-        if (i > 0) socks.push(await bindUdp(h, port));
-        socks.push(await bindTcp(h, port));
-      }
-      await closeAll(socks);
-      return port;
-    } catch (e) {
-      await closeAll(socks);
-      if (!['EADDRINUSE', 'EACCES'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
-    }
-  }
-  throw new Error(`no port free on UDP and TCP on ${hosts.join(', ')}`);
-}
+// one implementation of free ports for the tests and scripts/topology.mjs
+export { freePort } from '../../scripts/topology/process.mjs';
 
 /** Whether this machine has an IPv6 loopback (::1) to bind. */
 export async function hasIPv6Loopback(): Promise<boolean> {
