@@ -4,7 +4,7 @@
  * an update, losing one etcd node changes nothing, losing all of etcd stops writes (503) but not
  * answers, and both converge when it is back. Health checks stay local to each instance.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -154,6 +154,17 @@ describeWith('etcd', 'several instances on etcd', () => {
     expect(later).toBeGreaterThanOrEqual(0);
     await until('restarted ns2 catches up', async () => (await query(ns2.m.port, 'after-outage.shared.test')).rcode === 'NOERROR', 8000, 50);
   }, 60_000);
+
+  it('etcd export writes every zone back out as a file that loads, with the admin changes in it', async () => {
+    const out = join(tmp, 'exported');
+    const r = await runMeridian(['etcd', 'export', '--zones', out, '--etcd', etcd.endpoints.join(',')]);
+    expect([r.code, r.stdout]).toEqual([0, `exported 1 zone(s) to ${out}: shared.test.\n`]);
+    const text = await readFile(join(out, 'shared.test.yaml'), 'utf8');
+    expect(text).toContain('# shared through etcd');
+    expect(text).toContain('{ name: from-ns1, type: A, data: 192.0.2.101 }');
+    const check = await runMeridian(['check', '--zones', out]);
+    expect([check.code, check.stdout]).toEqual([0, '1 zone(s) OK: shared.test.\n']);
+  });
 
   it('health stays local to each instance: a dead backend leaves both instances answers', async () => {
     await backends[0].stop();
