@@ -5,24 +5,32 @@ import { gzipSync } from 'node:zlib';
 import { Reader, type CityResponse } from 'maxmind';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MeridianError } from '../errors.js';
-import { GeoDatabase, toLocation, type MmdbSource } from './reader.js';
+import { formatAddress } from '../wire/address.js';
+import { GeoDatabase, openMmdb, toLocation, type MmdbSource } from './reader.js';
 import { REAL_DB, TEST_DB, addr, look, testDbBytes } from './testing.js';
 
 const bytes = testDbBytes();
 const db = GeoDatabase.fromBuffer(bytes, 'test-city.mmdb');
 const raw = new Reader<CityResponse>(bytes);
+const source = openMmdb(bytes, 'test-city.mmdb');
 const tmp = mkdtempSync(join(tmpdir(), 'meridian-geo-reader-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** A real Reader that counts the lookups that reach it. */
-function counting(reader: MmdbSource = raw): MmdbSource & { calls: string[] } {
+/** The real database file, counting the tree walks (as address text) and record decodes that reach it. */
+function counting(reader: MmdbSource = source): MmdbSource & { calls: string[]; decoded: number[] } {
   const calls: string[] = [];
+  const decoded: number[] = [];
   return {
     calls,
+    decoded,
     metadata: reader.metadata,
-    getWithPrefixLength(ip: string) {
-      calls.push(ip);
-      return reader.getWithPrefixLength(ip);
+    find(b: Uint8Array) {
+      calls.push(formatAddress({ family: b.length === 4 ? 4 : 6, bytes: b }));
+      return reader.find(b);
+    },
+    location(record: number) {
+      decoded.push(record);
+      return reader.location(record);
     },
   };
 }
@@ -132,8 +140,33 @@ describe('GeoDatabase cache', () => {
     d.lookup(addr('100.65.0.0').bytes, 4); // a miss in the database is cached too
     d.lookup(addr('100.65.0.0').bytes, 4);
     expect(again).toBe(first);
-    expect(spy.calls).toEqual(['192.0.2.0', '198.51.100.0', '2001:db8:1:0:0:0:0:0', '100.65.0.0']);
-    expect(d.stats()).toEqual({ hits: 3, misses: 4, size: 4, max: 65_536, errors: 0 });
+    expect(spy.calls).toEqual(['192.0.2.0', '198.51.100.0', '2001:db8:1::', '100.65.0.0']);
+    expect(d.stats()).toEqual({ hits: 3, misses: 4, size: 4, max: 65_536, errors: 0, records: { hits: 0, decoded: 3, size: 3, max: 65_536 } });
+  });
+
+  it('decodes a record once for all the networks that share it, and gives them one location object', () => {
+    const spy = counting();
+    const d = new GeoDatabase(spy, 'spy');
+    // 192.0.2.0/24 asked as IPv4, as IPv4-mapped IPv6 and through 6to4: three subnets, one record
+    const v4 = d.lookup(addr('192.0.2.0').bytes, 4);
+    const mapped = d.lookup(addr('::ffff:192.0.2.0').bytes, 6);
+    const sixToFour = d.lookup(addr('2002:c000:200::').bytes, 6);
+    expect(spy.calls).toHaveLength(3);
+    expect(spy.decoded).toHaveLength(1);
+    expect(mapped.location).toBe(v4.location);
+    expect(sixToFour.location).toBe(v4.location);
+    // each keeps the prefix of its own network
+    expect([v4.prefix, mapped.prefix, sixToFour.prefix]).toEqual([24, 120, 40]);
+    expect(d.stats().records).toEqual({ hits: 2, decoded: 1, size: 1, max: 65_536 });
+  });
+
+  it('decodes a record again once its cache has let it go', () => {
+    const spy = counting();
+    const d = new GeoDatabase(spy, 'spy', { cacheSize: 1, recordCacheSize: 1 });
+    for (const a of ['192.0.2.0', '198.51.100.0', '192.0.2.1']) d.lookup(addr(a).bytes, 4);
+    expect(spy.decoded).toHaveLength(3);
+    expect(d.lookup(addr('192.0.2.2').bytes, 4).location?.city).toBe('Frankfurt');
+    expect(spy.decoded).toHaveLength(3); // 192.0.2.1 left the record in the cache
   });
 
   it('keys by family as well as bytes', () => {
@@ -167,22 +200,28 @@ describe('GeoDatabase cache', () => {
   it('rejects a cache size that is not a positive integer', () => {
     expect(() => GeoDatabase.fromBuffer(bytes, 'x', { cacheSize: 0 })).toThrow(MeridianError);
     expect(() => GeoDatabase.fromBuffer(bytes, 'x', { cacheSize: 1.5 })).toThrow(/positive integer/);
+    expect(() => GeoDatabase.fromBuffer(bytes, 'x', { recordCacheSize: 0 })).toThrow(/positive integer/);
   });
 
   it('answers "unknown" when the reader throws (corrupt tree), and counts it', () => {
     const broken: MmdbSource = {
       metadata: raw.metadata,
-      getWithPrefixLength() {
-        throw new Error('Unknown type NaN at offset 99');
+      find() {
+        throw new RangeError('the data at 99 runs past the end of the file');
       },
+      location: () => null,
     };
     const d = new GeoDatabase(broken, 'broken');
     expect(d.lookup(addr('192.0.2.0').bytes, 4)).toEqual({ location: null, prefix: 0 });
     expect(d.stats().errors).toBe(1);
+    // a record that cannot be decoded is the same
+    const badRecord = new GeoDatabase({ ...source, location: () => broken.find(new Uint8Array(4)) as never }, 'bad record');
+    expect(badRecord.lookup(addr('192.0.2.0').bytes, 4)).toEqual({ location: null, prefix: 0 });
+    expect(badRecord.stats().errors).toBe(1);
   });
 
   it('never asks an IPv4-only database about IPv6', () => {
-    const spy = counting({ metadata: { ...raw.metadata, ipVersion: 4 }, getWithPrefixLength: (ip) => raw.getWithPrefixLength(ip) });
+    const spy = counting({ ...source, metadata: { ...raw.metadata, ipVersion: 4 } });
     const d = new GeoDatabase(spy, 'v4-only');
     expect(d.lookup(addr('2001:db8:1::').bytes, 6)).toEqual({ location: null, prefix: 0 });
     expect(d.lookup(addr('192.0.2.0').bytes, 4).location?.country).toBe('DE');

@@ -95,7 +95,7 @@ export class SiteTable {
   readonly #byCountry: ReadonlyMap<string, CountryOrders>;
   readonly #byContinent: ReadonlyMap<string, readonly Site[]>;
   readonly #singletons: ReadonlyMap<Site, readonly Site[]>;
-  /** distance orders by location object: the reader's cached lookups come back identical */
+  /** orders by location object: the reader's cached lookups come back identical */
   readonly #memo = new WeakMap<GeoLocation, readonly Site[]>();
   /** scratch for the insertion sort (the query path is synchronous: no re-entry) */
   readonly #dist: Float64Array;
@@ -134,10 +134,21 @@ export class SiteTable {
   /**
    * Every site, best first, for a client location (null/undefined = unknown). Override and
    * unknown orders are shared frozen arrays; a distance order is computed once per location
-   * object (the reader returns the same object for repeated clients) and frozen.
+   * object and frozen. Whatever the rule, the answer is remembered per location object: the
+   * reader returns one object for every subnet that shares a database record, so a repeated
+   * client costs one WeakMap lookup here.
    */
   order(location: GeoLocation | null | undefined): readonly Site[] {
     if (!location) return this.#unknown;
+    let o = this.#memo.get(location);
+    if (!o) {
+      o = this.#orderFor(location);
+      this.#memo.set(location, o);
+    }
+    return o;
+  }
+
+  #orderFor(location: GeoLocation): readonly Site[] {
     const { country, continent } = location;
     if (country !== undefined) {
       const orders = this.#byCountry.get(country);
@@ -149,12 +160,7 @@ export class SiteTable {
     }
     const { lat, lon } = location;
     if (typeof lat !== 'number' || typeof lon !== 'number' || !Number.isFinite(lat) || !Number.isFinite(lon)) return this.#unknown;
-    let o = this.#memo.get(location);
-    if (!o) {
-      o = this.#byDistance(lat * RAD, lon * RAD);
-      this.#memo.set(location, o);
-    }
-    return o;
+    return this.#byDistance(lat * RAD, lon * RAD);
   }
 
   /** Which rule `order` applies to this location. */

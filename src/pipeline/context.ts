@@ -6,7 +6,8 @@ import type { Answer } from '../wire/answer.js';
 import type { Query } from '../wire/query.js';
 import type { Zone } from '../zone/zone.js';
 import type { PoolHit } from '../zone/lookup.js';
-import type { Snapshot } from './snapshot.js';
+import type { CompiledPool } from '../balance/pool.js';
+import type { Snapshot, ZoneGeo } from './snapshot.js';
 import type { GeoLocation } from '../geo/index.js';
 
 /** Where the client is, as far as steering is concerned. */
@@ -33,6 +34,10 @@ export interface QueryContext {
   zone?: Zone;
   client?: ClientInfo;
   poolHit?: PoolHit;
+  /** the compiled pool `poolHit` names, looked up in the snapshot once (by `lookup`); undefined if the snapshot has none */
+  pool?: CompiledPool;
+  /** set by `geo` when the pool steers by location: the zone's sites and GeoIP database */
+  zoneGeo?: ZoneGeo;
   /** set by `explain`: stages append what they decided and why */
   trace?: string[];
 }

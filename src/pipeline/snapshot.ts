@@ -62,16 +62,18 @@ export function buildSnapshot(inputs: SnapshotInputs, store: PoolStateStore, pre
   const zones = prev && prev.zoneDefs === inputs.zones ? prev.zones : buildZoneTable(inputs.zones);
   const pools = new Map<NameKey, Map<string, CompiledPool>>();
   const keep = new Set<string>();
+  const members = new Set<string>();
   for (const zone of zones.zones.values()) {
     const m = new Map<string, CompiledPool>();
     const before = prev?.pools.get(zone.origin);
     for (const def of zone.def.pools) {
       m.set(def.name, compilePool(zone.name, def, store, inputs.members ?? defaultMemberView, before?.get(def.name)));
       keep.add(poolKey(zone.name, def.name));
+      for (const mem of def.members) members.add(`${poolKey(zone.name, def.name)}\u0000${mem.name}`);
     }
     pools.set(zone.origin, markClientDependence(m, MAX_FALLBACK_DEPTH));
   }
-  store.retain(keep);
+  store.retain(keep, members);
   const geo = new Map<NameKey, ZoneGeo>();
   for (const zone of zones.zones.values()) {
     if (zone.def.sites.length === 0) continue;

@@ -50,7 +50,10 @@ export function writeEcs(out: Buffer, off: number, ecs: Ecs, scope: number): num
 export function ecsAddress(ecs: Ecs, limit: number): { bytes: Uint8Array; prefix: number } {
   const bytes = new Uint8Array(ecs.family === 1 ? 4 : 16);
   const prefix = Math.min(ecs.sourcePrefix, limit);
-  ecs.address.copy(Buffer.from(bytes.buffer), 0, 0, Math.min(ecs.address.length, bytes.length));
+  // a plain loop: Buffer.from(bytes.buffer) would move the small on-heap array's bytes off the
+  // heap (an external allocation the GC tracks) on every query
+  const n = Math.min(ecs.address.length, bytes.length);
+  for (let i = 0; i < n; i++) bytes[i] = ecs.address[i];
   maskInPlace(bytes, prefix);
   return { bytes, prefix };
 }

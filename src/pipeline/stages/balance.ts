@@ -53,8 +53,7 @@ export const balance = {
   name: 'balance',
   run(ctx: QueryContext): StageResult {
     const hit = ctx.poolHit!;
-    const pools = ctx.snapshot.pools.get(hit.zone.origin);
-    let pool = pools?.get(hit.pool);
+    let pool = ctx.pool;
     const a = ctx.answer;
     for (let depth = 0; pool && depth < MAX_FALLBACK_DEPTH; depth++) {
       const fam = familyOf(pool, hit.qtype);
@@ -100,7 +99,7 @@ export const balance = {
         break;
       }
       if (ctx.trace) ctx.trace.push(`balance: no eligible member in pool "${pool.name}"; falling back to pool "${fb.pool}"`);
-      pool = pools?.get(fb.pool);
+      pool = ctx.snapshot.pools.get(hit.zone.origin)?.get(fb.pool);
     }
     a.authority.push(hit.zone.negative); // NODATA
     return ANSWERED;
@@ -132,7 +131,8 @@ function hasEligible(site: Site, bySite: ReadonlyMap<string, PoolFamily>): boole
  * not reuse the answer for the rest of the /16 (RFC 7871 §7.2.1).
  */
 function answerNearest(ctx: QueryContext, pool: CompiledPool, hit: PoolHit): boolean {
-  const zoneGeo = ctx.snapshot.geo.get(hit.zone.origin);
+  // set by the geo stage, which runs whenever the first pool or one it falls back to is geo
+  const zoneGeo = ctx.zoneGeo;
   if (!zoneGeo || !pool.sites) return false;
   const bySite = hit.qtype === A ? pool.sites.v4 : pool.sites.v6;
   const location = ctx.client?.location;

@@ -11,9 +11,7 @@ import { CONTINUE, type QueryContext, type StageResult } from '../context.js';
 export const client = {
   name: 'client',
   run(ctx: QueryContext): StageResult {
-    const hit = ctx.poolHit;
-    if (!hit) return CONTINUE;
-    if (!ctx.snapshot.pools.get(hit.zone.origin)?.get(hit.pool)?.dependsOnClient) return CONTINUE;
+    if (!ctx.pool?.dependsOnClient) return CONTINUE;
     const ecs = ctx.query.edns?.ecs;
     if (ecs) {
       const limit = ecs.family === 1 ? ctx.snapshot.ecsLimit.v4 : ctx.snapshot.ecsLimit.v6;

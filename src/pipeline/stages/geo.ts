@@ -11,12 +11,12 @@ import { CONTINUE, type QueryContext, type StageResult } from '../context.js';
 export const geo = {
   name: 'geo',
   run(ctx: QueryContext): StageResult {
-    const hit = ctx.poolHit;
     const c = ctx.client;
-    if (!hit || !c) return CONTINUE;
-    const zoneGeo = ctx.snapshot.geo.get(hit.zone.origin);
     // the pool, or a pool it falls back to, is geo: nearest
-    if (!zoneGeo || !ctx.snapshot.pools.get(hit.zone.origin)?.get(hit.pool)?.dependsOnLocation) return CONTINUE;
+    if (!c || !ctx.pool?.dependsOnLocation) return CONTINUE;
+    const zoneGeo = ctx.snapshot.geo.get(ctx.poolHit!.zone.origin);
+    if (!zoneGeo) return CONTINUE;
+    ctx.zoneGeo = zoneGeo;
     if (!zoneGeo.db || c.prefix === 0) {
       // no database, or the resolver said the client must not be located (ECS source /0)
       c.location = null;

@@ -1,6 +1,7 @@
 /**
  * lookup: authoritative data from the zone — answer, CNAME chain, wildcard, referral, NXDOMAIN or
- * NODATA. Ends the query unless the name is served by a pool, which `balance` completes.
+ * NODATA. Ends the query unless the name is served by a pool, which `balance` completes; then it
+ * also finds the pool's compiled form in the snapshot, once, for the stages after it.
  */
 import { lookup as zoneLookup } from '../../zone/lookup.js';
 import { RCODE_NAMES } from '../../wire/answer.js';
@@ -25,6 +26,7 @@ export const lookup = {
     }
     if (!hit) return ANSWERED;
     ctx.poolHit = hit;
+    ctx.pool = ctx.snapshot.pools.get(hit.zone.origin)?.get(hit.pool);
     return CONTINUE;
   },
 };
