@@ -63,7 +63,9 @@ export async function startMeridian({ root, host, port, zone, zoneFile, zoneText
   const zonesDir = makeTempDir('meridian-bench-zones-');
   if (zoneText !== undefined) writeFileSync(join(zonesDir, basename(zoneFile)), zoneText);
   else copyFileSync(zoneFile, join(zonesDir, basename(zoneFile)));
-  const args = [...nodeArgs, join(root, CLI), 'serve', '--zones', zonesDir, '--listen', `${host}:${port}`, ...extraArgs];
+  // no admin API: it would take the fixed port 8053 and write state/ into the tree; it is idle
+  // during a run anyway (--meridian-arg=--admin=… still wins, coming later)
+  const args = [...nodeArgs, join(root, CLI), 'serve', '--zones', zonesDir, '--listen', `${host}:${port}`, '--admin', 'off', ...extraArgs];
   log(`starting Meridian: node ${args.join(' ')}`);
   // Meridian reads MERIDIAN_* variables as flag defaults (e.g. MERIDIAN_QUERY_LOG): measure the
   // defaults, whatever the caller's shell has; pass settings with --meridian-arg instead.
