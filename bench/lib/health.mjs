@@ -23,13 +23,19 @@ import { HEALTH } from '../zones/generate.mjs';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fmt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
 
-/** The checked-in zone with the placeholder port replaced by nginx's. */
-export function healthZoneText(text, port) {
-  const re = new RegExp(`^(\\s+port: )${HEALTH.portPlaceholder}$`, 'gm');
+/**
+ * The checked-in zone with the placeholder port replaced by nginx's; with `keepalive`, the pool's
+ * check also gets `keepalive: true` (a connection kept per member instead of one per probe).
+ */
+export function healthZoneText(text, port, { keepalive = false } = {}) {
+  const re = new RegExp(`^(\\s+)port: ${HEALTH.portPlaceholder}$`, 'gm');
   const hits = text.match(re)?.length ?? 0;
   if (hits !== 1) throw new Error(`${HEALTH.file}: expected one "port: ${HEALTH.portPlaceholder}" line, found ${hits} (node bench/zones/generate.mjs)`);
-  return text.replace(re, `$1${port}`);
+  return text.replace(re, keepalive ? `$1port: ${port}\n$1keepalive: true` : `$1port: ${port}`);
 }
+
+/** BENCH_HEALTH_KEEPALIVE=1: probe with `keepalive: true` (the default is a connection per probe). */
+export const healthKeepalive = () => /^(1|true|yes)$/i.test(process.env.BENCH_HEALTH_KEEPALIVE ?? '');
 
 /** Waits for a stats line with every member up; throws with what was seen instead. */
 async function waitForMembersUp(srv, stats, nginx, timeoutMs) {
@@ -106,7 +112,9 @@ async function checkHealthAnswers(srv) {
 export async function runHealthGroup({ o, root, bench, host, file, upTimeoutMs = 60000, idleSeconds = Math.min(5, o.duration) }) {
   const zoneFile = join(bench, 'zones', HEALTH.file);
   const nginx = await startNginx({ host });
-  const zoneText = healthZoneText(readFileSync(zoneFile, 'utf8'), nginx.port);
+  const keepalive = healthKeepalive();
+  const zoneText = healthZoneText(readFileSync(zoneFile, 'utf8'), nginx.port, { keepalive });
+  log(`health checks: ${keepalive ? 'keepalive: true (BENCH_HEALTH_KEEPALIVE=1), a kept connection per member' : 'a new connection per probe (the default; BENCH_HEALTH_KEEPALIVE=1 for keepalive: true)'}`);
   const runs = [];
   const waits = [];
   const perRun = o.warmup + o.duration + 6 + (idleSeconds + 3) / 2;
@@ -185,7 +193,9 @@ export async function runHealthGroup({ o, root, bench, host, file, upTimeoutMs =
       pool: HEALTH.pool,
       members: HEALTH.members,
       interval: HEALTH.interval,
-      timeout: HEALTH.timeout,
+      // the setup line ends with the timeout: the connection mode reads on from it
+      timeout: keepalive ? `${HEALTH.timeout}, keepalive: true` : HEALTH.timeout,
+      keepalive,
       nginx: nginx.info,
       node: process.version,
       rounds: o.rounds,

@@ -230,4 +230,12 @@ test('healthZoneText writes the port in, once', () => {
   assert.equal(out.match(/check-address: 127\.0\.0\.1/g).length, 2000);
   assert.equal(new Set(out.match(/path: \/m\/\d+/g)).size, 2000);
   assert.throws(() => healthZoneText('zone: x.\n', 1), /expected one "port: 18080" line/);
+  assert.doesNotMatch(out, /keepalive/);
+});
+
+test('healthZoneText with keepalive adds keepalive: true to the pool check, nowhere else', () => {
+  const zone = readFileSync(new URL('../zones/health.bench.test.yaml', import.meta.url), 'utf8');
+  const out = healthZoneText(zone, 34567, { keepalive: true });
+  assert.match(out, /^ {6}port: 34567\n {6}keepalive: true\n {6}expect:/m);
+  assert.equal(out.match(/keepalive/g).length, 1);
 });

@@ -38,7 +38,7 @@ export const LOAD_PATHS: Record<LoadKind, string | undefined> = {
 
 const WEB: readonly Probing[] = ['http', 'https'];
 /** Keys that fit only some kinds; every other key fits every kind but none. */
-const FITS: Record<string, readonly Probing[]> = { path: WEB, host: WEB, expect: WEB, insecure: ['https'], dns: ['dns'] };
+const FITS: Record<string, readonly Probing[]> = { path: WEB, host: WEB, expect: WEB, insecure: ['https'], keepalive: WEB, dns: ['dns'] };
 const LOAD_FITS: Record<string, LoadKind> = { proxy: 'haproxy', server: 'haproxy', field: 'json', metric: 'prometheus', labels: 'prometheus' };
 const LOAD_NEEDS: Partial<Record<LoadKind, { key: 'proxy' | 'field' | 'metric'; what: string }>> = {
   haproxy: { key: 'proxy', what: 'the proxy (pxname) whose scur is read' },
@@ -116,6 +116,8 @@ class Resolution {
       expectStatus: (web && this.pick('status')[0]) || [...HEALTH_DEFAULTS.expectStatus],
       ...(web && body !== undefined ? { expectBody: body } : {}),
       insecure: kind === 'https' && this.pick('insecure')[0] === true,
+      // only when on, so a check without it keeps the key (and the state) it always had
+      ...(web && this.pick('keepalive')[0] === true ? { keepalive: true } : {}),
       ...(kind === 'dns'
         ? { dnsName: this.pick('dnsName')[0] ?? HEALTH_DEFAULTS.dnsName, dnsType: this.pick('dnsType')[0] ?? HEALTH_DEFAULTS.dnsType }
         : {}),

@@ -157,6 +157,37 @@ describe('health: resolved checks', () => {
     ]);
   });
 
+  it('keepalive: on for http and https checks when written true, inherited, absent otherwise', () => {
+    const [web] = pools(`  web:
+    algorithm: random
+    health: { kind: http, keepalive: true }
+    members:
+      - { name: a, address: 192.0.2.1 }
+      - { name: b, address: 192.0.2.2, health: { kind: https } }
+      - { name: c, address: 192.0.2.3, health: { keepalive: false } }
+      - { name: d, address: 192.0.2.4, health: { kind: tcp } }
+`);
+    expect(web.members.map((m) => m.check?.keepalive)).toEqual([true, true, undefined, undefined]);
+    // off is no key at all: the check (and its state key) stays what it was before keepalive existed
+    expect('keepalive' in web.members[2].check!).toBe(false);
+    expect(
+      problems(`  web:
+    algorithm: random
+    health: { kind: tcp, keepalive: true }
+    members:
+      - { name: a, address: 192.0.2.1 }
+`),
+    ).toEqual(['z.yaml:7:26 pools.web.health.keepalive: keepalive does not go with kind: tcp (only with http or https)']);
+    expect(
+      problems(`  web:
+    algorithm: random
+    health: { kind: http }
+    members:
+      - { name: a, address: 192.0.2.1, health: { keepalive: "yes" } }
+`),
+    ).toEqual(['z.yaml:9:61 pools.web.members[0].health.keepalive: "yes" is not true or false']);
+  });
+
   it('lets members turn checks on in a pool without health, or with kind: none', () => {
     const [p, q] = pools(`  p:
     algorithm: random

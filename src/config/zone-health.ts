@@ -75,6 +75,7 @@ function healthSchema<K extends TSchema>(kind: K) {
     fall: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     initial: Type.Optional(oneOf(['up', 'down'] as const)),
     insecure: Type.Optional(Type.Boolean()),
+    keepalive: Type.Optional(Type.Boolean()),
     dns: Type.Optional(closed({ name: Type.Optional(Text), type: Type.Optional(Text) })),
     load: Type.Optional(LoadSchema),
   });
@@ -146,6 +147,7 @@ interface Values {
   status?: number[];
   body?: string;
   insecure?: boolean;
+  keepalive?: boolean;
   dnsName?: string;
   dnsType?: string;
   interval?: number;
@@ -233,6 +235,7 @@ export function healthLayer(raw: HealthOverride, path: Path, ctx: HealthContext)
     status: statusCodes(raw.expect?.status, at('expect', 'status'), ctx),
     body: body(raw.expect?.body, at('expect', 'body'), ctx),
     insecure: raw.insecure,
+    keepalive: raw.keepalive,
     dnsName: d?.name === undefined ? undefined : attempt(ctx, at('dns', 'name'), () => wireToText(parseName(d.name!, ctx.origin))),
     dnsType: d?.type === undefined ? undefined : dnsType(d.type, at('dns', 'type'), ctx),
     interval: duration(raw.interval, at('interval'), ctx),

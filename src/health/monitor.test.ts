@@ -315,6 +315,63 @@ describe('HealthMonitor', () => {
     expect(health(monitor.view(), busy)).toMatchObject({ state: 'up', successes: 1 });
   });
 
+  it('forget: called once for each removed target, and for every target when the monitor stops', async () => {
+    const forgotten: CheckTarget[] = [];
+    const [a, b, c] = ['192.0.2.1', '192.0.2.2', '192.0.2.3'].map((x) => target(x));
+    const { monitor } = startMonitor(fakeChecker().checker, { forget: (t) => void forgotten.push(t) });
+    monitor.setTargets([a, b, c]);
+    await vi.advanceTimersByTimeAsync(100);
+    // equal content in new objects is the same target: kept, not forgotten
+    monitor.setTargets([target('192.0.2.1'), c]);
+    expect(forgotten).toEqual([b]);
+    expect(forgotten[0]).toBe(b);
+    monitor.stop();
+    expect(forgotten).toHaveLength(3);
+    expect(forgotten[1]).toBe(a); // the object the monitor has probed with all along
+    expect(forgotten[2]).toBe(c);
+  });
+
+  it("reuses a target's signal for its next probes, at most 8, and never one that fired", async () => {
+    const steady = target('192.0.2.1');
+    const hanging = target('192.0.2.3', { timeoutMs: 300 });
+    const fake = fakeChecker((a, n) => (a === hanging.address && n === 1 ? never() : pass()));
+    const { monitor } = startMonitor(fake.checker, { random: () => 0 });
+    monitor.setTargets([steady, hanging]);
+    await vi.advanceTimersByTimeAsync(9100);
+    const [c, h] = [steady, hanging].map((t) => fake.signals.get(t.address)!);
+    expect(c).toHaveLength(10);
+    // 8 probes on one signal, then a new one: listeners a checker leaves behind stay few
+    expect(c.map((x) => c.indexOf(x))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 8, 8]);
+    expect(h[0].aborted).toBe(true); // fired at the timeout: the next probe gets a new one
+    expect(h[1]).not.toBe(h[0]);
+    expect(h[2]).toBe(h[1]);
+  });
+
+  it('starts probes due within wakeGapMs of the last wake-up together, on the next wake-up', async () => {
+    const fake = fakeChecker();
+    // phases 1000, 990, 980, 970, 960 ms after the first round
+    const phases = [0, 0.01, 0.02, 0.03, 0.04];
+    let i = 0;
+    const targets = addresses(5).map((x) => target(x));
+    const { monitor } = startMonitor(fake.checker, { wakeGapMs: 25, random: () => phases[i++ % 5] });
+    monitor.setTargets(targets);
+    await vi.advanceTimersByTimeAsync(1100);
+    const second = fake.starts.filter((s) => s.at > 0).map((s) => s.at);
+    // the timer fires at 960 (on time), then not before 985: 970 and 980 start then; 990 and 1000
+    // are due less than 25 ms after that wake-up, and start together at 1010
+    expect(second).toEqual([960, 985, 985, 1010, 1010]);
+  });
+
+  it('with wakeGapMs 0, every probe starts exactly when due', async () => {
+    const fake = fakeChecker();
+    const phases = [0, 0.01, 0.02, 0.03, 0.04];
+    let i = 0;
+    const { monitor } = startMonitor(fake.checker, { wakeGapMs: 0, random: () => phases[i++ % 5] });
+    monitor.setTargets(addresses(5).map((x) => target(x)));
+    await vi.advanceTimersByTimeAsync(1100);
+    expect(fake.starts.filter((s) => s.at > 0).map((s) => s.at)).toEqual([960, 970, 980, 990, 1000]);
+  });
+
   it('setTargets: an added target is probed at once, others keep their schedule and state', async () => {
     const fake = fakeChecker();
     const [a, b, c] = ['192.0.2.1', '192.0.2.2', '192.0.2.3'].map((x) => target(x));

@@ -40,22 +40,22 @@ describe('withDeadline', () => {
   afterEach(() => vi.useRealTimers());
 
   it('returns the value of a task that finishes in time', async () => {
-    const outcome = withDeadline(async () => 42, new AbortController(), 100);
+    const outcome = withDeadline(async () => 42, new AbortController(), 100).outcome;
     await expect(outcome).resolves.toEqual({ kind: 'done', value: 42 });
   });
 
   it('turns a rejection or a synchronous throw into an error outcome', async () => {
-    await expect(withDeadline(() => Promise.reject(new Error('refused')), new AbortController(), 100)).resolves.toMatchObject({ kind: 'error' });
+    await expect(withDeadline(() => Promise.reject(new Error('refused')), new AbortController(), 100).outcome).resolves.toMatchObject({ kind: 'error' });
     const throwing = () => {
       throw new Error('bug');
     };
-    await expect(withDeadline(throwing, new AbortController(), 100)).resolves.toMatchObject({ kind: 'error', error: new Error('bug') });
+    await expect(withDeadline(throwing, new AbortController(), 100).outcome).resolves.toMatchObject({ kind: 'error', error: new Error('bug') });
   });
 
   it('settles at the timeout and aborts the signal even if the task ignores it', async () => {
     const controller = new AbortController();
     let settled = false;
-    const outcome = withDeadline(() => new Promise<never>(() => {}), controller, 100).then((o) => {
+    const outcome = withDeadline(() => new Promise<never>(() => {}), controller, 100).outcome.then((o) => {
       settled = true;
       return o;
     });
@@ -68,11 +68,12 @@ describe('withDeadline', () => {
     expect((controller.signal.reason as Error).name).toBe('TimeoutError');
   });
 
-  it('settles at once as aborted when its owner aborts, and leaves no timer behind', async () => {
+  it('settles at once as aborted when its owner cancels, fires the signal, and leaves no timer behind', async () => {
     const controller = new AbortController();
-    const outcome = withDeadline(() => new Promise<never>(() => {}), controller, 100);
-    controller.abort(new Error('removed'));
-    await expect(outcome).resolves.toEqual({ kind: 'aborted' });
+    const run = withDeadline(() => new Promise<never>(() => {}), controller, 100);
+    run.cancel(new Error('removed'));
+    await expect(run.outcome).resolves.toEqual({ kind: 'aborted' });
+    expect((controller.signal.reason as Error).message).toBe('removed');
     expect(vi.getTimerCount()).toBe(0);
   });
 });

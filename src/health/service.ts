@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { ZoneDefinition } from '../config/zone-types.js';
 import type { MemberView } from '../balance/pool.js';
-import { checkerFor } from './checkers/index.js';
+import { checkerFor, forgetConnection } from './checkers/index.js';
 import { readLoad } from './load/index.js';
 import { HealthMonitor } from './monitor.js';
 import { healthMemberView, healthTargets } from './status.js';
@@ -81,7 +81,7 @@ export class HealthService {
 }
 
 function localRunner(opts: HealthServiceOptions, onView: (v: HealthView) => void): Runner {
-  const monitor = new HealthMonitor({ checkerFor, readLoad, concurrency: opts.concurrency, logger: opts.logger, onView });
+  const monitor = new HealthMonitor({ checkerFor, readLoad, forget: forgetConnection, concurrency: opts.concurrency, logger: opts.logger, onView });
   return { setTargets: (t) => monitor.setTargets(t), stop: () => monitor.stop() };
 }
 

@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
-import { checkerFor } from './checkers/index.js';
+import { checkerFor, forgetConnection } from './checkers/index.js';
 import { readLoad } from './load/index.js';
 import { HealthMonitor } from './monitor.js';
 import type { CheckTarget, MemberHealth } from './types.js';
@@ -27,6 +27,7 @@ if (port) {
   const monitor = new HealthMonitor({
     checkerFor,
     readLoad,
+    forget: forgetConnection,
     concurrency: init.concurrency,
     logger,
     onView: (v) => port.postMessage({ view: { members: [...v.members], ready: v.ready, generation: v.generation } } satisfies FromThread),

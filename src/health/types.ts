@@ -41,6 +41,8 @@ export interface HealthCheckDef {
   expectBody?: string;
   /** https: skip certificate verification */
   insecure: boolean;
+  /** http(s): keep the connection open between probes (HTTP/1.1 keep-alive); absent = a new connection per probe */
+  keepalive?: boolean;
   /** dns: name and type asked (the zone loader defaults them to "." and SOA) */
   dnsName?: string;
   dnsType?: string;

@@ -8,7 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWith } from '../../../test/helpers/tools.js';
-import { bodyMatcher, checkHttp } from './http.js';
+import { bodyMatcher, checkHttp, forgetConnection } from './http.js';
 import { closedPort, hangingServer, hasIPv6, listen, never, stoppedListener, target, type Listening } from './testing.js';
 
 /** What the test servers saw of the last request. */
@@ -68,6 +68,13 @@ describe('checkHttp', () => {
     const r = await checkHttp(t('/healthz', { host: 'www.lb.example.test' }), never());
     expect(r).toMatchObject({ ok: true, detail: 'HTTP 200' });
     expect(seen).toMatchObject({ host: 'www.lb.example.test', path: '/healthz', connection: 'close' });
+  });
+
+  it('percent-encodes bytes outside printable ASCII in the path, and refuses a Host with a line break', async () => {
+    await checkHttp(t('/statüs page'), never());
+    expect(seen.path).toBe('/stat%C3%BCs%20page');
+    const r = await checkHttp(t('/healthz', { host: 'www.lb.example.test\r\nX-Injected: 1' }), never());
+    expect(r).toMatchObject({ ok: false, detail: 'HTTP failed: invalid character in the Host header (ERR_INVALID_CHAR)' });
   });
 
   it('sends address:port as Host when the check has none', async () => {
@@ -208,6 +215,7 @@ describe('checkHttp', () => {
 
 describeWith('openssl', 'checkHttp over https with a self-signed certificate', () => {
   const seen: Seen = {};
+  let handshakes = 0;
   let dir: string;
   let server: Listening;
   beforeAll(async () => {
@@ -219,7 +227,9 @@ describeWith('openssl', 'checkHttp over https with a self-signed certificate', (
       '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=probe.lb.example.test',
       '-addext', 'subjectAltName=DNS:probe.lb.example.test',
     ]);
-    server = await listen(https.createServer({ key: await readFile(key), cert: await readFile(cert) }, routes(seen)));
+    const tls = https.createServer({ key: await readFile(key), cert: await readFile(cert) }, routes(seen));
+    tls.on('secureConnection', () => handshakes++);
+    server = await listen(tls);
   });
   afterAll(async () => {
     await server?.close();
@@ -246,6 +256,18 @@ describeWith('openssl', 'checkHttp over https with a self-signed certificate', (
     expect(r).toMatchObject({ ok: true });
     expect(seen.servername).toBeFalsy();
     expect(seen.host).toBe(`127.0.0.1:${server.port}`);
+  });
+
+  it('with keepalive, probes a target over one TLS connection', async () => {
+    const kept = t({ insecure: true, expectBody: 'ok', keepalive: true });
+    const before = handshakes;
+    for (let i = 0; i < 3; i++) expect(await checkHttp(kept, never())).toMatchObject({ ok: true, detail: 'HTTP 200' });
+    expect(handshakes - before).toBe(1);
+    expect(seen).toMatchObject({ servername: 'probe.lb.example.test', connection: 'keep-alive' });
+    forgetConnection(kept);
+    // without it, one handshake per probe
+    for (let i = 0; i < 2; i++) await checkHttp(t({ insecure: true }), never());
+    expect(handshakes - before).toBe(3);
   });
 
   it('applies status and body rules as for http', async () => {

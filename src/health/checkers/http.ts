@@ -3,15 +3,28 @@
  * verifying the certificate unless `insecure`). Up when the status is one of `expectStatus`
  * (default 200) and, if `expectBody` is set, the first 64 KiB of the body contain it (a substring,
  * or a regular expression when written `/source/flags`). A member that accepts the connection and
- * never answers is down at the timeout.
+ * never answers is down at the timeout. With `keepalive` the connection is kept for the target's
+ * next probe (connection.ts says for how long).
  */
 import type { CheckResult, CheckTarget } from '../types.js';
+import { KeptConnections } from './connection.js';
 import { describeHttpError, httpGet, type GetPhase } from './http-get.js';
 import { probe, type Outcome } from './probe.js';
 import { bodyPattern } from '../body.js';
 
 /** How much body a check reads at most; the rest is dropped with the connection. */
 export const MAX_CHECK_BODY_BYTES = 64 * 1024;
+
+/**
+ * Connections kept between probes for checks with `keepalive: true`, one per target object (the
+ * monitor keeps one object per target for the target's life, and forgets it when it goes).
+ */
+export const keptConnections = new KeptConnections<object>();
+
+/** Close the target's kept connection, if any: it is no longer probed. */
+export function forgetConnection(target: CheckTarget): void {
+  keptConnections.forget(target);
+}
 
 export function checkHttp(target: CheckTarget, signal: AbortSignal): Promise<CheckResult> {
   const { check } = target;
@@ -44,6 +57,7 @@ export function checkHttp(target: CheckTarget, signal: AbortSignal): Promise<Che
         maxBodyBytes: matcher ? MAX_CHECK_BODY_BYTES : 0,
         signal: abort,
         progress,
+        keep: check.keepalive ? { pool: keptConnections, owner: target } : undefined,
       });
       if (!expect.includes(res.status)) return { ok: false, detail: `HTTP ${res.status} (expected ${expect.join(', ')})` };
       if (matcher && !matcher.test(res.body)) {

@@ -8,7 +8,7 @@ import { checkHttp } from './http.js';
 import { checkTcp } from './tcp.js';
 
 export { checkDns } from './dns.js';
-export { bodyMatcher, checkHttp, MAX_CHECK_BODY_BYTES } from './http.js';
+export { bodyMatcher, checkHttp, forgetConnection, MAX_CHECK_BODY_BYTES } from './http.js';
 export { checkTcp } from './tcp.js';
 
 /** kind `none`: the member is always up, without a probe. */

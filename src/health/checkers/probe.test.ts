@@ -65,13 +65,50 @@ describe('probe', () => {
     expect((err as DeadlineError).cut).toMatchObject({ reason: 'timeout' });
   });
 
-  it('aborts the attempt signal once settled, so leftovers are torn down', async () => {
+  it('fires the attempt signal only when the attempt is cut short, not after it settled on its own', async () => {
     let seen: AbortSignal | undefined;
     await withDeadline(1000, new AbortController().signal, async (s) => {
       seen = s;
       return 1;
     });
+    expect(seen?.aborted).toBe(false);
+    const cut = await withDeadline(50, new AbortController().signal, (s) => {
+      seen = s;
+      return new Promise(() => {});
+    }).catch((e: unknown) => e);
+    expect(cut).toBeInstanceOf(DeadlineError);
     expect(seen?.aborted).toBe(true);
+  });
+});
+
+describe('attempt signals', () => {
+  const seenBy = async (caller: AbortSignal) => {
+    let seen: AbortSignal | undefined;
+    await withDeadline(1000, caller, async (s) => {
+      seen = s;
+      return 1;
+    });
+    return seen!;
+  };
+
+  it("gives a caller's next attempts the same signal, 8 at most, and never to another caller", async () => {
+    const caller = new AbortController().signal;
+    const seen: AbortSignal[] = [];
+    for (let i = 0; i < 10; i++) seen.push(await seenBy(caller));
+    expect(seen.map((x) => seen.indexOf(x))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 8, 8]);
+    expect(await seenBy(new AbortController().signal)).not.toBe(seen[9]);
+  });
+
+  it('never gives one signal to two attempts at once, nor reuses one that was cut', async () => {
+    const caller = new AbortController().signal;
+    await seenBy(caller);
+    const seen: AbortSignal[] = [];
+    const hang = (s: AbortSignal) => (seen.push(s), new Promise<number>(() => {}));
+    const both = [withDeadline(50, caller, hang), withDeadline(50, caller, hang)].map((p) => p.catch((e: unknown) => e));
+    expect(seen[0]).not.toBe(seen[1]);
+    await Promise.all(both);
+    expect(seen.every((s) => s.aborted)).toBe(true);
+    expect(seen).not.toContain(await seenBy(caller));
   });
 });
 
