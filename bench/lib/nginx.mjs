@@ -2,12 +2,14 @@
  * nginx (Debian package `nginx`) as the health-check backend of the `health` group: one process
  * (master + 1 worker) on a free 127.0.0.1 port answering every `/m/…` path with 200 "ok", so one
  * server stands in for 2,000 members, each probed at its own path. Its CPU is its own, not
- * Meridian's. Same approach as test/helpers/nginx.ts (nothing is imported from test/): a prefix
- * dir in a temp dir holding the config, pid, logs and temp paths; `daemon off`, errors to stderr.
+ * Meridian's. The config is the one the tests and scripts/topology.mjs use (nothing is imported
+ * from test/): a prefix dir in a temp dir holding the config, pid, logs and temp paths; `daemon
+ * off`, errors to stderr.
  *
  * The access log (`$msec $status $uri`, one line per probe) is how the benchmark counts the probes
  * that reached nginx during a run: `probes.mark()` then `probes.since(mark)`.
  */
+import { nginxConf as topologyNginxConf } from '../../scripts/topology/nginx.mjs';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, openSync, readSync, closeSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -30,30 +32,13 @@ export function nginxVersion(bin = nginxBinary()) {
   return `${res.stdout ?? ''}${res.stderr ?? ''}`.trim().replace(/^nginx version:\s*/, '') || undefined;
 }
 
+/** The topology's nginx.conf, sized for 2,000 probed members, logging when each probe arrived. */
 export function nginxConf({ dir, host, port }) {
-  const p = (f) => join(dir, f);
-  return `# written by bench/lib/nginx.mjs
-daemon off;
-worker_processes 1;
-pid ${p('nginx.pid')};
-error_log stderr warn;
-events { worker_connections 4096; }
-http {
-  log_format probe '$msec $status $uri';
-  access_log ${p('access.log')} probe;
-  client_body_temp_path ${p('client_body_temp')};
-  proxy_temp_path ${p('proxy_temp')};
-  fastcgi_temp_path ${p('fastcgi_temp')};
-  uwsgi_temp_path ${p('uwsgi_temp')};
-  scgi_temp_path ${p('scgi_temp')};
-  default_type text/plain;
-  server {
-    listen ${host}:${port};
-    location /m/ { return 200 "ok"; }
-    location / { return 404; }
-  }
-}
-`;
+  return topologyNginxConf(dir, [host], port, {
+    workerConnections: 4096,
+    logFormat: '$msec $status $uri',
+    server: '    location /m/ { return 200 "ok"; }\n    location / { return 404; }',
+  });
 }
 
 function get(host, port, path, timeoutMs = 1000) {

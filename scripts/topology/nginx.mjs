@@ -20,17 +20,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Service, accepts, bracket, forgetDir, freePort, removeOnExit } from './process.mjs';
 
-/** The nginx.conf for a prefix directory and port. */
+/**
+ * The nginx.conf for a prefix directory and port (also the benchmark's: bench/lib/nginx.mjs).
+ * `opts.http` / `opts.server` add lines to those blocks; `opts.workerConnections` (default 128)
+ * and `opts.logFormat` (an access log format, default nginx's combined) tune it for load.
+ */
 export function nginxConf(dir, hosts, port, opts = {}) {
   const p = (f) => join(dir, f);
+  const log = opts.logFormat ? `  log_format custom '${opts.logFormat}';\n  access_log ${p('access.log')} custom;` : `  access_log ${p('access.log')};`;
   return `# written by scripts/topology/nginx.mjs
 daemon off;
 worker_processes 1;
 pid ${p('nginx.pid')};
 error_log stderr warn;
-events { worker_connections 128; }
+events { worker_connections ${opts.workerConnections ?? 128}; }
 http {
-  access_log ${p('access.log')};
+${log}
   client_body_temp_path ${p('client_body_temp')};
   proxy_temp_path ${p('proxy_temp')};
   fastcgi_temp_path ${p('fastcgi_temp')};
