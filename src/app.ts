@@ -118,6 +118,7 @@ export async function build(opts: BuildOptions): Promise<App> {
   // new zones take effect at once; GeoIP files they name for the first time are opened first
   const zonesChanged = (retryGeo = false): Promise<void> => {
     health?.setZones(zones);
+    pushed.retain(zones);
     const files = zones.filter((z) => z.sites.length > 0).map(geoFile).filter((f): f is string => !!f);
     if (!geo.needsOpening(files, retryGeo)) {
       rebuild();

@@ -4,7 +4,7 @@
  * an update, losing one etcd node changes nothing, losing all of etcd stops writes (503) but not
  * answers, and both converge when it is back. Health checks stay local to each instance.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -53,8 +53,7 @@ describeWith('etcd', 'several instances on etcd', () => {
     etcd = await startEtcdCluster({ nodes: 3 });
     backends = await Promise.all([startBackend(), startBackend(), startBackend()]);
     const dir = join(tmp, 'seed');
-    await rm(dir, { recursive: true, force: true });
-    await import('node:fs/promises').then((fs) => fs.mkdir(dir));
+    await mkdir(dir);
     await writeFile(join(dir, 'shared.test.yaml'), zone(backends));
     const seeded = await runMeridian(['etcd', 'import', '--zones', dir, '--etcd', etcd.endpoints.join(',')]);
     expect(seeded.code, seeded.stderr).toBe(0);

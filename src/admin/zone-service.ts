@@ -65,18 +65,25 @@ function invalid(message: string, problems: Problem[] = []): MeridianError {
   return new MeridianError('REQUEST_INVALID', message, problems);
 }
 
+/** Where an edit's validation problems point in the request: [path in the zone, path in the request]; "" is the whole zone. */
+type FieldMap = Array<[string, string]>;
+
+/** What an edit reports: the audit log's before and after, and the field map for its problems. */
+interface Edited {
+  before?: unknown;
+  after?: unknown;
+  fields?: FieldMap;
+}
+
 /** A zone validation failure as a 400 whose fields point into the request body where they can. */
-function rejected(e: unknown, prefix: string | null, bodyPrefix = 'body', map: Array<[string, string]> = []): never {
+function rejected(e: unknown, fields: FieldMap = []): never {
   if (!(e instanceof MeridianError) || e.kind !== 'ZONE_INVALID') throw e;
-  const under = (field: string, path: string) => field === path || field.startsWith(`${path}.`) || field.startsWith(`${path}[`);
+  const under = (field: string, path: string) => path === '' || field === path || field.startsWith(`${path}.`) || field.startsWith(`${path}[`);
   const problems = e.problems.map((p): Problem => {
-    const m = p.field === undefined ? undefined : map.find(([zonePath]) => under(p.field!, zonePath));
-    if (m) return { field: m[1] + p.field!.slice(m[0].length), message: p.message };
-    if (prefix === '' && p.field !== undefined) return { field: `${bodyPrefix}.${p.field}`, message: p.message };
-    if (prefix && p.field !== undefined && (p.field === prefix || p.field.startsWith(`${prefix}.`) || p.field.startsWith(`${prefix}[`))) {
-      return { field: bodyPrefix + p.field.slice(prefix.length), message: p.message };
-    }
-    return p;
+    const m = p.field === undefined ? undefined : fields.find(([zonePath]) => under(p.field!, zonePath));
+    if (!m) return p;
+    const rest = m[0] === '' ? `.${p.field}` : p.field!.slice(m[0].length);
+    return { field: m[1] + rest, message: p.message };
   });
   const first = problems[0];
   throw invalid(`the change would make the zone invalid: ${first?.field ? `${first.field}: ` : ''}${first?.message ?? e.message}`, problems);
@@ -149,13 +156,13 @@ export function createAdminService(host: AdminHost, opts: AdminServiceOptions = 
 
   /**
    * One change to an existing zone. `edit` changes the document and returns what the audit log
-   * records before and after; `prefix` maps validation problems of the edited entry to body fields.
+   * records before and after, and where its validation problems point in the request body.
    */
   async function change(
     zone: string,
     opts: WriteOptions,
     action: string,
-    edit: (ed: ZoneEditor) => { before?: unknown; after?: unknown; prefix?: string | null; map?: Array<[string, string]> },
+    edit: (ed: ZoneEditor) => Edited,
   ): Promise<ChangeResult & { def: ZoneDefinition }> {
     writable(opts.caller);
     const origin = findZone(zone).origin;
@@ -177,28 +184,26 @@ export function createAdminService(host: AdminHost, opts: AdminServiceOptions = 
     origin: string,
     opts: WriteOptions,
     action: string,
-    edit: (ed: ZoneEditor) => { before?: unknown; after?: unknown; prefix?: string | null; map?: Array<[string, string]> },
+    edit: (ed: ZoneEditor) => Edited,
   ): Promise<ChangeResult & { def: ZoneDefinition }> {
-    {
-      const def = findZone(origin);
-      const stored = await readStored(def);
-      checkIfMatch(stored, opts.ifMatch, def.origin);
-      const ed = new ZoneEditor(stored.text);
-      const what = edit(ed);
-      if (ed.toString() === stored.text) return { zone: def.origin, serial: def.serial, etag: stored.revision, def };
-      const serial = ed.bumpSerial(new Date(now()));
-      const text = ed.toString();
-      let next: ZoneDefinition;
-      try {
-        next = parseZoneText(text, stored.location);
-      } catch (e) {
-        rejected(e, what.prefix ?? null, 'body', what.map);
-      }
-      const written = await store!.write(def.origin, text, stored.revision);
-      await host.replaceZone(def.origin, next);
-      audit.info({ audit: { by: opts.caller.name, action, zone: def.origin, before: what.before ?? null, after: what.after ?? null, serial, etag: written.revision } }, `admin: ${action}`);
-      return { zone: next.origin, serial, etag: written.revision, def: next };
+    const def = findZone(origin);
+    const stored = await readStored(def);
+    checkIfMatch(stored, opts.ifMatch, def.origin);
+    const ed = new ZoneEditor(stored.text);
+    const what = edit(ed);
+    if (ed.toString() === stored.text) return { zone: def.origin, serial: def.serial, etag: stored.revision, def };
+    const serial = ed.bumpSerial(new Date(now()));
+    const text = ed.toString();
+    let next: ZoneDefinition;
+    try {
+      next = parseZoneText(text, stored.location);
+    } catch (e) {
+      rejected(e, what.fields);
     }
+    const written = await store!.write(def.origin, text, stored.revision);
+    await host.replaceZone(def.origin, next);
+    audit.info({ audit: { by: opts.caller.name, action, zone: def.origin, before: what.before ?? null, after: what.after ?? null, serial, etag: written.revision } }, `admin: ${action}`);
+    return { zone: next.origin, serial, etag: written.revision, def: next };
   }
 
   const plain = ({ zone, serial, etag }: ChangeResult): ChangeResult => ({ zone, serial, etag });
@@ -280,7 +285,7 @@ export function createAdminService(host: AdminHost, opts: AdminServiceOptions = 
         try {
           def = parseZoneText(text, stored?.location ?? store.locate(origin));
         } catch (e) {
-          rejected(e, '');
+          rejected(e, [['', 'body']]);
         }
         const saved = await store.write(origin, text, stored ? stored.revision : null);
         await host.replaceZone(origin, def);
@@ -307,7 +312,7 @@ export function createAdminService(host: AdminHost, opts: AdminServiceOptions = 
         await change(zone, opts, 'add record', (ed) => {
           const index = ((ed.toJSON() as { records?: unknown[] }).records ?? []).length;
           ed.addRecord(record);
-          return { after: record, prefix: `records[${index}]` };
+          return { after: record, fields: [[`records[${index}]`, 'body']] };
         }),
       );
     },
@@ -319,7 +324,7 @@ export function createAdminService(host: AdminHost, opts: AdminServiceOptions = 
           // the new entries take the place of the first old one (or go last): map their problems to the body
           const at = ed.findRRset(name, type)[0] ?? ((ed.toJSON() as { records?: unknown[] }).records ?? []).length;
           ed.replaceRRset(name, type, records);
-          return { before, after: rrset(ed, name, type), map: records.map((_, j): [string, string] => [`records[${at + j}]`, `body.records[${j}]`]) };
+          return { before, after: rrset(ed, name, type), fields: records.map((_, j): [string, string] => [`records[${at + j}]`, `body.records[${j}]`]) };
         }),
       );
     },
@@ -344,7 +349,7 @@ export function createAdminService(host: AdminHost, opts: AdminServiceOptions = 
         await change(zone, opts, 'add member', (ed) => {
           const index = findPool(findZone(zone), pool).members.length;
           ed.addMember(pool, member);
-          return { after: { pool, ...member }, prefix: `pools.${pool}.members[${index}]` };
+          return { after: { pool, ...member }, fields: [[`pools.${pool}.members[${index}]`, 'body']] };
         }),
       );
     },
@@ -356,7 +361,7 @@ export function createAdminService(host: AdminHost, opts: AdminServiceOptions = 
           const before = ed.member(pool, member);
           const index = findPool(findZone(zone), pool).members.findIndex((m) => m.name === member);
           ed.patchMember(pool, member, patch as Record<string, unknown>);
-          return { before: { pool, ...before }, after: { pool, ...ed.member(pool, member) }, prefix: `pools.${pool}.members[${index}]` };
+          return { before: { pool, ...before }, after: { pool, ...ed.member(pool, member) }, fields: [[`pools.${pool}.members[${index}]`, 'body']] };
         }),
       );
     },
@@ -366,7 +371,7 @@ export function createAdminService(host: AdminHost, opts: AdminServiceOptions = 
         await change(zone, opts, 'delete member', (ed) => {
           const before = ed.member(pool, member);
           ed.deleteMember(pool, member);
-          return { before: { pool, ...before }, prefix: `pools.${pool}.members` };
+          return { before: { pool, ...before } };
         }),
       );
     },

@@ -3,7 +3,7 @@
  * beside the probed ones. The fresher of the two counts, and both expire alike: after the load
  * probe's `max-age` (default 3 × the check interval), or 15 s for a member without a check.
  */
-import type { MemberDef } from '../config/zone-types.js';
+import type { MemberDef, ZoneDefinition } from '../config/zone-types.js';
 import type { MemberLoad, MemberView } from '../balance/pool.js';
 
 export interface PushedLoad {
@@ -35,12 +35,13 @@ export class PushedLoads {
     return this.figures.get(key(zone, pool, member));
   }
 
-  /** forget figures of members that no longer exist (`live` holds key(zone, pool, member) strings built by `liveKey`) */
-  retain(live: Set<string>): void {
+  /** Forget the figures of members the zones no longer define. */
+  retain(zones: readonly ZoneDefinition[]): void {
+    if (this.figures.size === 0) return;
+    const live = new Set<string>();
+    for (const z of zones) for (const p of z.pools) for (const m of p.members) live.add(key(z.origin, p.name, m.name));
     for (const k of this.figures.keys()) if (!live.has(k)) this.figures.delete(k);
   }
-
-  static liveKey = key;
 
   /** `base` with pushed figures merged in: per member, the fresher of probed and pushed. */
   view(base: MemberView): MemberView {
