@@ -140,7 +140,8 @@ describe('applyResult (rise/fall)', () => {
 // ---- the monitor on fake timers -------------------------------------------------------------
 
 describe('HealthMonitor', () => {
-  beforeEach(() => vi.useFakeTimers({ now: 0 }));
+  // setImmediate stays real: it is the end of the loop's turn, where a timed-out probe's own report is taken
+  beforeEach(() => vi.useFakeTimers({ now: 0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] }));
 
   it('applies rise/fall to a scripted sequence of probe results', async () => {
     const script = '+ - - + - + + -'.split(' ');
@@ -218,6 +219,28 @@ describe('HealthMonitor', () => {
     monitor.setTargets([target('192.0.2.2')]);
     await vi.advanceTimersByTimeAsync(10);
     expect(ready).toBe(true);
+  });
+
+  it("at the timeout fires the probe's signal and keeps the checker's own words for it, still as a failure", async () => {
+    const words = target('192.0.2.67', { timeoutMs: 300, fall: 1 });
+    // honours its signal like the real checkers: rejects inside, reports where the time went
+    const fake = fakeChecker(async (_a, _n, signal) => {
+      try {
+        await sleep(10_000, signal);
+        return pass();
+      } catch {
+        return { ok: true, latencyMs: 299, detail: 'HTTP timed out after 300 ms waiting for the response' };
+      }
+    });
+    const { monitor } = startMonitor(fake.checker);
+    monitor.setTargets([words]);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(fake.signals.get(words.address)![0].aborted).toBe(true);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(health(monitor.view(), words)).toMatchObject({
+      state: 'down',
+      last: { ok: false, latencyMs: 300, detail: 'HTTP timed out after 300 ms waiting for the response', at: 300 },
+    });
   });
 
   it('marks a hanging checker down at the timeout without delaying another target', async () => {

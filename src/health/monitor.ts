@@ -421,17 +421,24 @@ export class HealthMonitor {
 }
 
 function toResult(outcome: Exclude<Outcome<CheckResult>, { kind: 'aborted' }>, timeoutMs: number, elapsed: number): CheckResult {
-  if (outcome.kind === 'done') {
-    const r = outcome.value as Partial<CheckResult> | undefined;
-    if (typeof r?.ok !== 'boolean') return { ok: false, latencyMs: elapsed, detail: 'checker returned no result' };
-    const latencyMs = Number.isFinite(r.latencyMs) ? r.latencyMs! : elapsed;
-    return { ok: r.ok, latencyMs, detail: String(r.detail ?? '') };
+  if (outcome.kind === 'done') return checkerResult(outcome.value, elapsed);
+  if (outcome.kind === 'timeout' && outcome.report && 'value' in outcome.report) {
+    // the checker's own words for where the time went; a timeout is never a pass
+    return { ...checkerResult(outcome.report.value, timeoutMs), ok: false, latencyMs: timeoutMs };
   }
   return { ok: false, latencyMs: outcome.kind === 'timeout' ? timeoutMs : elapsed, detail: failureText(outcome, timeoutMs, 'checker') };
 }
 
-function failureText(outcome: { kind: 'timeout' } | { kind: 'error'; error: unknown }, timeoutMs: number, what: string): string {
-  if (outcome.kind === 'timeout') return `timed out after ${timeoutMs} ms`;
-  const e = outcome.error;
-  return `${what} failed: ${e instanceof Error ? e.message : String(e)}`;
+function checkerResult(value: unknown, elapsed: number): CheckResult {
+  const r = value as Partial<CheckResult> | undefined;
+  if (typeof r?.ok !== 'boolean') return { ok: false, latencyMs: elapsed, detail: 'checker returned no result' };
+  const latencyMs = Number.isFinite(r.latencyMs) ? r.latencyMs! : elapsed;
+  return { ok: r.ok, latencyMs, detail: String(r.detail ?? '') };
+}
+
+/** Words for a failed task: its error, or the timeout (with the error the task settled with at the timeout, if any). */
+function failureText(outcome: Extract<Outcome<unknown>, { kind: 'timeout' | 'error' }>, timeoutMs: number, what: string): string {
+  const error = outcome.kind === 'error' ? outcome.error : outcome.report && 'error' in outcome.report ? outcome.report.error : undefined;
+  if (outcome.kind === 'timeout' && error === undefined) return `timed out after ${timeoutMs} ms`;
+  return `${what} failed: ${error instanceof Error ? error.message : String(error)}`;
 }

@@ -89,7 +89,12 @@ export class DueQueue<T> {
 export type Outcome<T> =
   | { kind: 'done'; value: T }
   | { kind: 'error'; error: unknown }
-  | { kind: 'timeout' }
+  /**
+   * the deadline passed; `report` is what the task settled with once its signal fired (a checker
+   * saying where the time went: "HTTP timed out after 2000 ms waiting for the response"), absent
+   * when it did not settle at once
+   */
+  | { kind: 'timeout'; report?: { value: T } | { error: unknown } }
   /** the controller was aborted by its owner (target removed, monitor stopped) */
   | { kind: 'aborted' };
 
@@ -102,23 +107,23 @@ export interface Deadline<T> {
 }
 
 /**
- * Run `task` with `controller.signal` (which must not have fired), and settle at the latest
- * `timeoutMs` later: the signal is fired then (reason: a TimeoutError) and the outcome is
- * `timeout` even if the task never settles. The owner stops the task with `cancel`, which settles
+ * Run `task` with `controller.signal` (which must not have fired) under the only deadline a probe
+ * has: `timeoutMs` after the start the signal fires (reason: a TimeoutError DOMException, as
+ * `AbortSignal.timeout` gives), and the outcome is `timeout`, carrying what the task settled with
+ * in the same turn of the event loop (up to the next `setImmediate`), if it did. A task that
+ * ignores its signal is cut off all the same. The owner stops the task with `cancel`, which settles
  * at once with `aborted`. Never rejects, and a task that throws synchronously counts as `error`.
  *
- * Nothing here looks at the signal or listens to it (the owner cancels through `cancel` instead of
- * aborting the controller): in Node 20 each AbortSignal is a dictionary-mode object with a map of
- * its own, so reading `aborted` or adding a listener missed V8's inline caches on every probe,
- * about a third of the monitor's own CPU per probe.
- *
- * The deadline is armed after the task has started, so a task that keeps its own deadline of
- * `timeoutMs` (every checker does) reaches its own first — Node runs timers of the same length in
- * the order they were set, and settles promises between them — and says where the time went
- * ("HTTP timed out after 2000 ms waiting for the response") instead of a bare "timed out".
+ * Checkers keep no timer of their own (they tear down their sockets and settle when the signal
+ * fires): one timer and no listener of ours per probe. Nothing here looks at the signal either (the
+ * owner cancels through `cancel`): in Node 20 each AbortSignal is a dictionary-mode object with a
+ * map of its own, so reading `aborted` or adding a listener missed V8's inline caches on every
+ * probe, about a third of the monitor's own CPU per probe.
  */
 export function withDeadline<T>(task: (signal: AbortSignal) => Promise<T>, controller: AbortController, timeoutMs: number): Deadline<T> {
   let settled = false;
+  let expired = false;
+  let report: { value: T } | { error: unknown } | undefined;
   let timer: NodeJS.Timeout | undefined;
   let resolveOutcome!: (outcome: Outcome<T>) => void;
   const outcome = new Promise<Outcome<T>>((resolve) => (resolveOutcome = resolve));
@@ -135,12 +140,15 @@ export function withDeadline<T>(task: (signal: AbortSignal) => Promise<T>, contr
     running = Promise.reject(error);
   }
   timer = setTimeout(() => {
-    finish({ kind: 'timeout' });
+    timer = undefined;
+    expired = true;
     controller.abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError'));
+    // the task's listeners ran just now; its promise settles in the microtasks before this
+    setImmediate(() => finish(report ? { kind: 'timeout', report } : { kind: 'timeout' }));
   }, timeoutMs);
   running.then(
-    (value) => finish({ kind: 'done', value }),
-    (error: unknown) => finish({ kind: 'error', error }),
+    (value) => (expired ? (report = { value }) : finish({ kind: 'done', value })),
+    (error: unknown) => (expired ? (report = { error }) : finish({ kind: 'error', error })),
   );
   return {
     outcome,

@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import * as dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDns } from './dns.js';
-import { hasIPv6, never, target } from './testing.js';
+import { hasIPv6, target, timed } from './testing.js';
 
 type Query = dnsPacket.Packet & { flag_rd?: boolean };
 
@@ -67,7 +67,7 @@ describe('checkDns', () => {
   const t = (check: Parameters<typeof target>[3] = {}) => target('dns', '127.0.0.1', dns.port, check);
 
   it('asks ". SOA" without recursion by default and is up on NOERROR', async () => {
-    const r = await checkDns(t(), never());
+    const r = await timed(checkDns)(t());
     expect(r).toMatchObject({ ok: true, detail: 'DNS NOERROR' });
     const q = dns.queries.at(-1)!;
     expect(q.questions).toEqual([{ name: '.', type: 'SOA', class: 'IN' }]);
@@ -75,7 +75,7 @@ describe('checkDns', () => {
   });
 
   it('asks the configured name and type', async () => {
-    const r = await checkDns(t({ dnsName: 'www.lb.example.test', dnsType: 'a' }), never());
+    const r = await timed(checkDns)(t({ dnsName: 'www.lb.example.test', dnsType: 'a' }));
     expect(r).toMatchObject({ ok: true, detail: 'DNS NOERROR' });
     expect(dns.queries.at(-1)!.questions).toEqual([{ name: 'www.lb.example.test', type: 'A', class: 'IN' }]);
   });
@@ -85,39 +85,39 @@ describe('checkDns', () => {
     ['servfail.test', 'DNS SERVFAIL'],
     ['nxdomain.test', 'DNS NXDOMAIN'],
   ])('is down on %s → %s', async (dnsName, detail) => {
-    expect(await checkDns(t({ dnsName }), never())).toMatchObject({ ok: false, detail });
+    expect(await timed(checkDns)(t({ dnsName }))).toMatchObject({ ok: false, detail });
   });
 
   it('is down at the timeout when no reply comes', async () => {
-    const r = await checkDns(t({ dnsName: 'silent.test', timeoutMs: 300 }), never());
+    const r = await timed(checkDns)(t({ dnsName: 'silent.test', timeoutMs: 300 }));
     expect(r).toMatchObject({ ok: false, detail: 'DNS timed out after 300 ms' });
     expect(r.latencyMs).toBeGreaterThanOrEqual(290);
     expect(r.latencyMs).toBeLessThan(1200);
   });
 
   it('ignores replies with another id, and datagrams that are not DNS', async () => {
-    expect(await checkDns(t({ dnsName: 'wrongid.test', timeoutMs: 300 }), never())).toMatchObject({
+    expect(await timed(checkDns)(t({ dnsName: 'wrongid.test', timeoutMs: 300 }))).toMatchObject({
       ok: false,
       detail: 'DNS timed out after 300 ms',
     });
-    expect(await checkDns(t({ dnsName: 'garbage-first.test' }), never())).toMatchObject({ ok: true, detail: 'DNS NOERROR' });
+    expect(await timed(checkDns)(t({ dnsName: 'garbage-first.test' }))).toMatchObject({ ok: true, detail: 'DNS NOERROR' });
   });
 
   it('is down when nothing listens on the port', async () => {
     const closed = await responder();
     await closed.close();
-    const r = await checkDns(target('dns', '127.0.0.1', closed.port, { timeoutMs: 1000 }), never());
+    const r = await timed(checkDns)(target('dns', '127.0.0.1', closed.port, { timeoutMs: 1000 }));
     expect(r).toMatchObject({ ok: false, detail: 'DNS port unreachable (ECONNREFUSED)' });
   });
 
   it('is down on an unknown type, without sending', async () => {
     const before = dns.queries.length;
-    expect(await checkDns(t({ dnsType: 'BOGUS' }), never())).toMatchObject({ ok: false, detail: 'DNS type "BOGUS" is not known' });
+    expect(await timed(checkDns)(t({ dnsType: 'BOGUS' }))).toMatchObject({ ok: false, detail: 'DNS type "BOGUS" is not known' });
     expect(dns.queries.length).toBe(before);
   });
 
   it('returns a failed result for a bad port instead of throwing', async () => {
-    const r = await checkDns(target('dns', '127.0.0.1', 70000), never());
+    const r = await timed(checkDns)(target('dns', '127.0.0.1', 70000));
     expect(r.ok).toBe(false);
     expect(r.detail).toMatch(/ERR_SOCKET_BAD_PORT/);
   });
@@ -126,7 +126,7 @@ describe('checkDns', () => {
     if (!(await hasIPv6())) return ctx.skip('no ::1 on this machine');
     const v6 = await responder('::1');
     try {
-      expect(await checkDns(target('dns', '::1', v6.port), never())).toMatchObject({ ok: true, detail: 'DNS NOERROR' });
+      expect(await timed(checkDns)(target('dns', '::1', v6.port))).toMatchObject({ ok: true, detail: 'DNS NOERROR' });
     } finally {
       await v6.close();
     }

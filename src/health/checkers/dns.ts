@@ -56,7 +56,7 @@ function exchange(address: string, port: number, query: Buffer, isOurs: (r: Deco
   return new Promise((resolve, reject) => {
     const sock = dgram.createSocket(net.isIPv6(address) ? 'udp6' : 'udp4');
     const done = (fn: () => void) => {
-      abort.removeEventListener('abort', close);
+      abort.removeEventListener('abort', onAbort);
       close();
       fn();
     };
@@ -67,7 +67,11 @@ function exchange(address: string, port: number, query: Buffer, isOurs: (r: Deco
         // already closed
       }
     };
-    abort.addEventListener('abort', close, { once: true });
+    const onAbort = () => {
+      close();
+      reject(abort.reason);
+    };
+    abort.addEventListener('abort', onAbort, { once: true });
     sock.on('error', (err) => done(() => reject(err)));
     sock.on('message', (msg) => {
       let reply: Decoded;

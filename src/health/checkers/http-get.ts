@@ -13,7 +13,7 @@
  *
  * It rejects with the socket, TLS or parser error (codes as Node's own: ECONNREFUSED,
  * DEPTH_ZERO_SELF_SIGNED_CERT, HPE_INVALID_CONSTANT …); `describeHttpError` words it. It does not
- * time itself out: callers run it under `withDeadline` (probe.ts) and pass that signal.
+ * time itself out: the caller fires the signal at its deadline (probe.ts).
  */
 import net from 'node:net';
 import { Connection, type ConnectionUser, type KeptConnections } from './connection.js';

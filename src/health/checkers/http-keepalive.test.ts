@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeptConnections } from './connection.js';
 import { httpGet } from './http-get.js';
 import { checkHttp, forgetConnection, keptConnections } from './http.js';
-import { listen, never, target, type Listening } from './testing.js';
+import { listen, never, target, timed, type Listening } from './testing.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -54,7 +54,7 @@ describe('checkHttp with keepalive', () => {
   it('sends every probe of a target on one connection, with Connection: keep-alive', async () => {
     const t = target('http', '127.0.0.1', srv.port, { keepalive: true, expectBody: 'ok' });
     const before = srv.seen.connections;
-    for (let i = 0; i < 5; i++) expect(await checkHttp(t, never())).toMatchObject({ ok: true, detail: 'HTTP 200' });
+    for (let i = 0; i < 5; i++) expect(await timed(checkHttp)(t)).toMatchObject({ ok: true, detail: 'HTTP 200' });
     expect(srv.seen.connections - before).toBe(1);
     expect(srv.seen.connection.at(-1)).toBe('keep-alive');
     forgetConnection(t);
@@ -63,7 +63,7 @@ describe('checkHttp with keepalive', () => {
   it('opens a connection per probe without it (the default)', async () => {
     const t = target('http', '127.0.0.1', srv.port);
     const before = srv.seen.connections;
-    for (let i = 0; i < 3; i++) expect(await checkHttp(t, never())).toMatchObject({ ok: true });
+    for (let i = 0; i < 3; i++) expect(await timed(checkHttp)(t)).toMatchObject({ ok: true });
     expect(srv.seen.connections - before).toBe(3);
     expect(srv.seen.connection.at(-1)).toBe('close');
   });
@@ -71,7 +71,7 @@ describe('checkHttp with keepalive', () => {
   it('keeps one connection per target', async () => {
     const [a, b] = [1, 2].map(() => target('http', '127.0.0.1', srv.port, { keepalive: true }));
     const before = srv.seen.connections;
-    for (let i = 0; i < 3; i++) await Promise.all([checkHttp(a, never()), checkHttp(b, never())]);
+    for (let i = 0; i < 3; i++) await Promise.all([timed(checkHttp)(a), timed(checkHttp)(b)]);
     expect(srv.seen.connections - before).toBe(2);
     forgetConnection(a);
     forgetConnection(b);
@@ -79,7 +79,7 @@ describe('checkHttp with keepalive', () => {
 
   it('forgetConnection closes the idle connection', async () => {
     const t = target('http', '127.0.0.1', srv.port, { keepalive: true });
-    await checkHttp(t, never());
+    await timed(checkHttp)(t);
     const closed = srv.seen.closed;
     forgetConnection(t);
     for (let i = 0; i < 50 && srv.seen.closed === closed; i++) await sleep(10);
@@ -89,13 +89,13 @@ describe('checkHttp with keepalive', () => {
   it('opens a new connection when the member closed the idle one', async () => {
     const t = target('http', '127.0.0.1', srv.port, { keepalive: true });
     const before = srv.seen.connections;
-    expect(await checkHttp(t, never())).toMatchObject({ ok: true });
+    expect(await timed(checkHttp)(t)).toMatchObject({ ok: true });
     // what the member's idle timeout does, at once
     const closed = srv.seen.closed;
     srv.server.closeIdleConnections();
     for (let i = 0; i < 50 && srv.seen.closed === closed; i++) await sleep(10);
     await sleep(20); // the FIN reaches the probe's side
-    expect(await checkHttp(t, never())).toMatchObject({ ok: true, detail: 'HTTP 200' });
+    expect(await timed(checkHttp)(t)).toMatchObject({ ok: true, detail: 'HTTP 200' });
     expect(srv.seen.connections - before).toBe(2);
     forgetConnection(t);
   });
@@ -107,7 +107,7 @@ describe('checkHttp with keepalive', () => {
     });
     try {
       const t = target('http', '127.0.0.1', closing.port, { keepalive: true });
-      for (let i = 0; i < 2; i++) expect(await checkHttp(t, never())).toMatchObject({ ok: true });
+      for (let i = 0; i < 2; i++) expect(await timed(checkHttp)(t)).toMatchObject({ ok: true });
       expect(closing.seen.connections).toBe(2);
     } finally {
       await closing.close();
@@ -120,8 +120,8 @@ describe('checkHttp with keepalive', () => {
     const racing = await scriptedServer((conn, req) => !(conn === 1 && req === 2));
     try {
       const t = target('http', '127.0.0.1', racing.port, { keepalive: true });
-      expect(await checkHttp(t, never())).toMatchObject({ ok: true });
-      expect(await checkHttp(t, never())).toMatchObject({ ok: true, detail: 'HTTP 200' });
+      expect(await timed(checkHttp)(t)).toMatchObject({ ok: true });
+      expect(await timed(checkHttp)(t)).toMatchObject({ ok: true, detail: 'HTTP 200' });
       expect(racing.seen.connections).toBe(2);
       forgetConnection(t);
     } finally {
@@ -134,8 +134,8 @@ describe('checkHttp with keepalive', () => {
     const dying = await scriptedServer((conn, req) => conn === 1 && req === 1);
     try {
       const t = target('http', '127.0.0.1', dying.port, { keepalive: true });
-      expect(await checkHttp(t, never())).toMatchObject({ ok: true });
-      expect(await checkHttp(t, never())).toMatchObject({ ok: false, detail: 'HTTP connection reset (ECONNRESET)' });
+      expect(await timed(checkHttp)(t)).toMatchObject({ ok: true });
+      expect(await timed(checkHttp)(t)).toMatchObject({ ok: false, detail: 'HTTP connection reset (ECONNRESET)' });
       expect(dying.seen.connections).toBe(2);
     } finally {
       await dying.close();
@@ -146,12 +146,12 @@ describe('checkHttp with keepalive', () => {
     const silent = await scriptedServer((_conn, req) => (req === 1 ? true : 'silent'));
     try {
       const t = target('http', '127.0.0.1', silent.port, { keepalive: true, timeoutMs: 300 });
-      expect(await checkHttp(t, never())).toMatchObject({ ok: true });
-      const r = await checkHttp(t, never());
+      expect(await timed(checkHttp)(t)).toMatchObject({ ok: true });
+      const r = await timed(checkHttp)(t);
       expect(r).toMatchObject({ ok: false, detail: 'HTTP timed out after 300 ms waiting for the response' });
       expect(silent.seen.connections).toBe(1);
       // the timed-out connection is not kept: the next probe opens a new one
-      await checkHttp(t, never());
+      await timed(checkHttp)(t);
       expect(silent.seen.connections).toBe(2);
       forgetConnection(t);
     } finally {
@@ -176,7 +176,7 @@ describe('checkHttp with keepalive', () => {
 
   it('keeps nothing for targets without keepalive', async () => {
     const size = keptConnections.size;
-    await checkHttp(target('http', '127.0.0.1', srv.port), never());
+    await timed(checkHttp)(target('http', '127.0.0.1', srv.port));
     expect(keptConnections.size).toBe(size);
   });
 });

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWith } from '../../../test/helpers/tools.js';
 import { bodyMatcher, checkHttp, forgetConnection } from './http.js';
-import { closedPort, hangingServer, hasIPv6, listen, never, stoppedListener, target, type Listening } from './testing.js';
+import { closedPort, hangingServer, hasIPv6, listen, stoppedListener, target, timed, type Listening } from './testing.js';
 
 /** What the test servers saw of the last request. */
 interface Seen {
@@ -65,77 +65,77 @@ describe('checkHttp', () => {
   const t = (path: string, check: Parameters<typeof target>[3] = {}) => target('http', '127.0.0.1', server.port, { path, ...check });
 
   it('is up on an expected status, and sends Host and Connection: close', async () => {
-    const r = await checkHttp(t('/healthz', { host: 'www.lb.example.test' }), never());
+    const r = await timed(checkHttp)(t('/healthz', { host: 'www.lb.example.test' }));
     expect(r).toMatchObject({ ok: true, detail: 'HTTP 200' });
     expect(seen).toMatchObject({ host: 'www.lb.example.test', path: '/healthz', connection: 'close' });
   });
 
   it('percent-encodes bytes outside printable ASCII in the path, and refuses a Host with a line break', async () => {
-    await checkHttp(t('/statüs page'), never());
+    await timed(checkHttp)(t('/statüs page'));
     expect(seen.path).toBe('/stat%C3%BCs%20page');
-    const r = await checkHttp(t('/healthz', { host: 'www.lb.example.test\r\nX-Injected: 1' }), never());
+    const r = await timed(checkHttp)(t('/healthz', { host: 'www.lb.example.test\r\nX-Injected: 1' }));
     expect(r).toMatchObject({ ok: false, detail: 'HTTP failed: invalid character in the Host header (ERR_INVALID_CHAR)' });
   });
 
   it('sends address:port as Host when the check has none', async () => {
-    await checkHttp(t('/healthz'), never());
+    await timed(checkHttp)(t('/healthz'));
     expect(seen.host).toBe(`127.0.0.1:${server.port}`);
   });
 
   it('is down on another status, naming the expected ones', async () => {
-    expect(await checkHttp(t('/down', { expectStatus: [200, 204] }), never())).toMatchObject({
+    expect(await timed(checkHttp)(t('/down', { expectStatus: [200, 204] }))).toMatchObject({
       ok: false,
       detail: 'HTTP 503 (expected 200, 204)',
     });
-    expect(await checkHttp(t('/empty', { expectStatus: [200, 204] }), never())).toMatchObject({ ok: true, detail: 'HTTP 204' });
-    expect(await checkHttp(t('/missing'), never())).toMatchObject({ ok: false, detail: 'HTTP 404 (expected 200)' });
+    expect(await timed(checkHttp)(t('/empty', { expectStatus: [200, 204] }))).toMatchObject({ ok: true, detail: 'HTTP 204' });
+    expect(await timed(checkHttp)(t('/missing'))).toMatchObject({ ok: false, detail: 'HTTP 404 (expected 200)' });
   });
 
   it('expects 200 when expectStatus is empty', async () => {
-    expect(await checkHttp(t('/healthz', { expectStatus: [] }), never())).toMatchObject({ ok: true, detail: 'HTTP 200' });
+    expect(await timed(checkHttp)(t('/healthz', { expectStatus: [] }))).toMatchObject({ ok: true, detail: 'HTTP 200' });
   });
 
   it('checks the body for a substring', async () => {
-    expect(await checkHttp(t('/healthz', { expectBody: 'ok' }), never())).toMatchObject({ ok: true, detail: 'HTTP 200' });
-    expect(await checkHttp(t('/wrong', { expectBody: 'ok' }), never())).toMatchObject({ ok: false, detail: 'body does not contain "ok"' });
+    expect(await timed(checkHttp)(t('/healthz', { expectBody: 'ok' }))).toMatchObject({ ok: true, detail: 'HTTP 200' });
+    expect(await timed(checkHttp)(t('/wrong', { expectBody: 'ok' }))).toMatchObject({ ok: false, detail: 'body does not contain "ok"' });
   });
 
   it('checks the body against /regex/flags', async () => {
-    expect(await checkHttp(t('/healthz', { expectBody: '/^ALL OK/i' }), never())).toMatchObject({ ok: true });
-    expect(await checkHttp(t('/healthz', { expectBody: '/^ALL OK/' }), never())).toMatchObject({
+    expect(await timed(checkHttp)(t('/healthz', { expectBody: '/^ALL OK/i' }))).toMatchObject({ ok: true });
+    expect(await timed(checkHttp)(t('/healthz', { expectBody: '/^ALL OK/' }))).toMatchObject({
       ok: false,
       detail: 'body does not match /^ALL OK/',
     });
-    expect(await checkHttp(t('/healthz', { expectBody: '/(/' }), never())).toMatchObject({
+    expect(await timed(checkHttp)(t('/healthz', { expectBody: '/(/' }))).toMatchObject({
       ok: false,
       detail: expect.stringMatching(/^invalid expectBody regular expression \/\(\/: /),
     });
   });
 
   it('reads at most 64 KiB of body', async () => {
-    const r = await checkHttp(t('/big', { expectBody: 'ok' }), never());
+    const r = await timed(checkHttp)(t('/big', { expectBody: 'ok' }));
     expect(r).toMatchObject({ ok: false, detail: 'body does not contain "ok" (first 65536 bytes read)' });
-    expect(await checkHttp(t('/big', { expectBody: 'xxxx' }), never())).toMatchObject({ ok: true });
+    expect(await timed(checkHttp)(t('/big', { expectBody: 'xxxx' }))).toMatchObject({ ok: true });
   });
 
   it('is down at the timeout when the answer is too slow', async () => {
-    const r = await checkHttp(t('/slow', { timeoutMs: 300 }), never());
+    const r = await timed(checkHttp)(t('/slow', { timeoutMs: 300 }));
     expect(r).toMatchObject({ ok: false, detail: 'HTTP timed out after 300 ms waiting for the response' });
     expect(r.latencyMs).toBeGreaterThanOrEqual(290);
     expect(r.latencyMs).toBeLessThan(1200);
   });
 
   it('is down at the timeout when the body never ends', async () => {
-    const r = await checkHttp(t('/headers-then-hang', { timeoutMs: 300, expectBody: 'ok' }), never());
+    const r = await timed(checkHttp)(t('/headers-then-hang', { timeoutMs: 300, expectBody: 'ok' }));
     expect(r).toMatchObject({ ok: false, detail: 'HTTP timed out after 300 ms reading the body' });
     // without a body to match, the headers are enough
-    expect(await checkHttp(t('/headers-then-hang', { timeoutMs: 300 }), never())).toMatchObject({ ok: true, detail: 'HTTP 200' });
+    expect(await timed(checkHttp)(t('/headers-then-hang', { timeoutMs: 300 }))).toMatchObject({ ok: true, detail: 'HTTP 200' });
   });
 
   it('is down at the timeout when the server accepts and never replies', async () => {
     const hang = await hangingServer();
     try {
-      const r = await checkHttp(target('http', '127.0.0.1', hang.port, { timeoutMs: 300 }), never());
+      const r = await timed(checkHttp)(target('http', '127.0.0.1', hang.port, { timeoutMs: 300 }));
       expect(r).toMatchObject({ ok: false, detail: 'HTTP timed out after 300 ms waiting for the response' });
       expect(r.latencyMs).toBeGreaterThanOrEqual(290);
       expect(r.latencyMs).toBeLessThan(1200);
@@ -147,7 +147,7 @@ describe('checkHttp', () => {
   it('is down at the timeout when the connection never completes', async () => {
     const stuck = await stoppedListener();
     try {
-      const r = await checkHttp(target('http', '127.0.0.1', stuck.port, { timeoutMs: 300 }), never());
+      const r = await timed(checkHttp)(target('http', '127.0.0.1', stuck.port, { timeoutMs: 300 }));
       expect(r).toMatchObject({ ok: false, detail: 'HTTP connect timed out after 300 ms' });
     } finally {
       stuck.close();
@@ -167,14 +167,14 @@ describe('checkHttp', () => {
   });
 
   it('is down when the connection is refused', async () => {
-    const r = await checkHttp(target('http', '127.0.0.1', await closedPort()), never());
+    const r = await timed(checkHttp)(target('http', '127.0.0.1', await closedPort()));
     expect(r).toMatchObject({ ok: false, detail: 'HTTP connect refused (ECONNREFUSED)' });
   });
 
   it('is down when the server closes without answering', async () => {
     const rude = await listen(new (await import('node:net')).Server((s) => s.destroy()));
     try {
-      const r = await checkHttp(target('http', '127.0.0.1', rude.port), never());
+      const r = await timed(checkHttp)(target('http', '127.0.0.1', rude.port));
       expect(r.ok).toBe(false);
       expect(r.detail).toMatch(/^HTTP connection reset \(ECONNRESET\)$/);
     } finally {
@@ -185,7 +185,7 @@ describe('checkHttp', () => {
   it('is down on a reply that is not HTTP', async () => {
     const odd = await listen(new (await import('node:net')).Server((s) => s.end('SSH-2.0-OpenSSH_9.2\r\n')));
     try {
-      const r = await checkHttp(target('http', '127.0.0.1', odd.port), never());
+      const r = await timed(checkHttp)(target('http', '127.0.0.1', odd.port));
       expect(r.ok).toBe(false);
       expect(r.detail).toMatch(/^HTTP invalid response \(HPE_[A-Z_]+\)$/);
     } finally {
@@ -194,7 +194,7 @@ describe('checkHttp', () => {
   });
 
   it('returns a failed result for a bad port instead of throwing', async () => {
-    const r = await checkHttp(target('http', '127.0.0.1', 70000), never());
+    const r = await timed(checkHttp)(target('http', '127.0.0.1', 70000));
     expect(r.ok).toBe(false);
     expect(r.detail).toMatch(/ERR_SOCKET_BAD_PORT/);
   });
@@ -204,7 +204,7 @@ describe('checkHttp', () => {
     const v6seen: Seen = {};
     const v6 = await listen(http.createServer(routes(v6seen)), '::1');
     try {
-      const r = await checkHttp(target('http', '::1', v6.port, { path: '/healthz', expectBody: 'ok' }), never());
+      const r = await timed(checkHttp)(target('http', '::1', v6.port, { path: '/healthz', expectBody: 'ok' }));
       expect(r).toMatchObject({ ok: true, detail: 'HTTP 200' });
       expect(v6seen.host).toBe(`[::1]:${v6.port}`);
     } finally {
@@ -240,19 +240,19 @@ describeWith('openssl', 'checkHttp over https with a self-signed certificate', (
     target('https', '127.0.0.1', server.port, { path: '/healthz', host: 'probe.lb.example.test', ...check });
 
   it('is up with insecure: true, sending the host as SNI and Host', async () => {
-    const r = await checkHttp(t({ insecure: true, expectBody: 'ok' }), never());
+    const r = await timed(checkHttp)(t({ insecure: true, expectBody: 'ok' }));
     expect(r).toMatchObject({ ok: true, detail: 'HTTP 200' });
     expect(seen).toMatchObject({ servername: 'probe.lb.example.test', host: 'probe.lb.example.test' });
   });
 
   it('is down with insecure: false, naming the certificate error', async () => {
-    const r = await checkHttp(t({ insecure: false }), never());
+    const r = await timed(checkHttp)(t({ insecure: false }));
     expect(r.ok).toBe(false);
     expect(r.detail).toMatch(/^HTTPS certificate error: self[- ]signed certificate \(DEPTH_ZERO_SELF_SIGNED_CERT\)$/);
   });
 
   it('sends no SNI without a host name', async () => {
-    const r = await checkHttp(target('https', '127.0.0.1', server.port, { path: '/healthz', insecure: true }), never());
+    const r = await timed(checkHttp)(target('https', '127.0.0.1', server.port, { path: '/healthz', insecure: true }));
     expect(r).toMatchObject({ ok: true });
     expect(seen.servername).toBeFalsy();
     expect(seen.host).toBe(`127.0.0.1:${server.port}`);
@@ -261,23 +261,23 @@ describeWith('openssl', 'checkHttp over https with a self-signed certificate', (
   it('with keepalive, probes a target over one TLS connection', async () => {
     const kept = t({ insecure: true, expectBody: 'ok', keepalive: true });
     const before = handshakes;
-    for (let i = 0; i < 3; i++) expect(await checkHttp(kept, never())).toMatchObject({ ok: true, detail: 'HTTP 200' });
+    for (let i = 0; i < 3; i++) expect(await timed(checkHttp)(kept)).toMatchObject({ ok: true, detail: 'HTTP 200' });
     expect(handshakes - before).toBe(1);
     expect(seen).toMatchObject({ servername: 'probe.lb.example.test', connection: 'keep-alive' });
     forgetConnection(kept);
     // without it, one handshake per probe
-    for (let i = 0; i < 2; i++) await checkHttp(t({ insecure: true }), never());
+    for (let i = 0; i < 2; i++) await timed(checkHttp)(t({ insecure: true }));
     expect(handshakes - before).toBe(3);
   });
 
   it('applies status and body rules as for http', async () => {
-    expect(await checkHttp(t({ insecure: true, path: '/down' }), never())).toMatchObject({ ok: false, detail: 'HTTP 503 (expected 200)' });
+    expect(await timed(checkHttp)(t({ insecure: true, path: '/down' }))).toMatchObject({ ok: false, detail: 'HTTP 503 (expected 200)' });
   });
 
   it('is down when the port speaks plain HTTP', async () => {
     const plain = await listen(http.createServer(routes({})));
     try {
-      const r = await checkHttp(target('https', '127.0.0.1', plain.port, { insecure: true }), never());
+      const r = await timed(checkHttp)(target('https', '127.0.0.1', plain.port, { insecure: true }));
       expect(r.ok).toBe(false);
       expect(r.detail).toMatch(/^HTTPS TLS handshake failed: wrong version number \((EPROTO|ERR_SSL_[A-Z_]+)\)$/);
     } finally {
@@ -288,7 +288,7 @@ describeWith('openssl', 'checkHttp over https with a self-signed certificate', (
   it('is down at the timeout when the TLS handshake never completes', async () => {
     const hang = await hangingServer();
     try {
-      const r = await checkHttp(target('https', '127.0.0.1', hang.port, { timeoutMs: 300, insecure: true }), never());
+      const r = await timed(checkHttp)(target('https', '127.0.0.1', hang.port, { timeoutMs: 300, insecure: true }));
       expect(r).toMatchObject({ ok: false, detail: 'HTTPS connect timed out after 300 ms' });
     } finally {
       await hang.close();

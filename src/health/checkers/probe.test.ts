@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeadlineError, bracket, describeSocketError, probe, withDeadline, type ProbeOptions } from './probe.js';
+import { bracket, cutOf, describeSocketError, probe, type ProbeOptions } from './probe.js';
 
 const opts = (timeoutMs: number, signal: AbortSignal = new AbortController().signal): ProbeOptions => ({
   timeoutMs,
@@ -8,6 +8,9 @@ const opts = (timeoutMs: number, signal: AbortSignal = new AbortController().sig
   onError: (err) => `error: ${(err as Error).message}`,
 });
 
+/** An attempt that settles only when its signal fires, as every checker's does. */
+const untilAborted = (s: AbortSignal) => new Promise<never>((_, reject) => s.addEventListener('abort', () => reject(s.reason), { once: true }));
+
 describe('probe', () => {
   it('adds the latency to the outcome', async () => {
     const r = await probe(opts(1000), async () => ({ ok: true, detail: 'fine' }));
@@ -15,16 +18,11 @@ describe('probe', () => {
     expect(r.latencyMs).toBeGreaterThanOrEqual(0);
   });
 
-  it('settles at the timeout even if the attempt ignores its signal', async () => {
-    let seen: AbortSignal | undefined;
-    const r = await probe(opts(100), (s) => {
-      seen = s;
-      return new Promise(() => {});
-    });
+  it("words the caller's deadline (a TimeoutError at the check's timeout) as the check's timeout", async () => {
+    const r = await probe(opts(100, AbortSignal.timeout(100)), untilAborted);
     expect(r).toMatchObject({ ok: false, detail: 'timed out after 100 ms' });
     expect(r.latencyMs).toBeGreaterThanOrEqual(95);
     expect(r.latencyMs).toBeLessThan(1000);
-    expect(seen?.aborted).toBe(true);
   });
 
   it('turns a synchronous throw and a rejection into a failed result', async () => {
@@ -36,17 +34,17 @@ describe('probe', () => {
     expect(rejected).toMatchObject({ ok: false, detail: 'error: nope' });
   });
 
-  it("reports the caller's abort: before the timeout as an abort, a TimeoutError as a timeout", async () => {
+  it("reports the caller's abort as an abort, and an earlier TimeoutError as a timeout of the time elapsed", async () => {
     const ctl = new AbortController();
     setTimeout(() => ctl.abort(), 50);
-    const aborted = await probe(opts(5000, ctl.signal), () => new Promise(() => {}));
+    const aborted = await probe(opts(5000, ctl.signal), untilAborted);
     expect(aborted.ok).toBe(false);
     expect(aborted.detail).toMatch(/^aborted after \d+ ms$/);
     expect(aborted.latencyMs).toBeLessThan(1000);
 
-    const timedOut = await probe(opts(5000, AbortSignal.timeout(60)), () => new Promise(() => {}));
+    const timedOut = await probe(opts(5000, AbortSignal.timeout(60)), untilAborted);
     expect(timedOut.detail).toMatch(/^timed out after \d+ ms$/);
-    expect(timedOut.latencyMs).toBeLessThan(1000);
+    expect(Number(/\d+/.exec(timedOut.detail)![0])).toBeLessThan(1000);
   });
 
   it('does not start an attempt when the signal has already fired', async () => {
@@ -55,60 +53,24 @@ describe('probe', () => {
       started = true;
       return { ok: true, detail: 'x' };
     });
-    expect(r.ok).toBe(false);
+    expect(r).toMatchObject({ ok: false, detail: expect.stringMatching(/^aborted after \d+ ms$/) });
     expect(started).toBe(false);
-  });
-
-  it('falls back to 2000 ms for a timeout that is not a positive number', async () => {
-    const err = await withDeadline(0, AbortSignal.timeout(30), () => new Promise(() => {})).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DeadlineError);
-    expect((err as DeadlineError).cut).toMatchObject({ reason: 'timeout' });
-  });
-
-  it('fires the attempt signal only when the attempt is cut short, not after it settled on its own', async () => {
-    let seen: AbortSignal | undefined;
-    await withDeadline(1000, new AbortController().signal, async (s) => {
-      seen = s;
-      return 1;
-    });
-    expect(seen?.aborted).toBe(false);
-    const cut = await withDeadline(50, new AbortController().signal, (s) => {
-      seen = s;
-      return new Promise(() => {});
-    }).catch((e: unknown) => e);
-    expect(cut).toBeInstanceOf(DeadlineError);
-    expect(seen?.aborted).toBe(true);
   });
 });
 
-describe('attempt signals', () => {
-  const seenBy = async (caller: AbortSignal) => {
-    let seen: AbortSignal | undefined;
-    await withDeadline(1000, caller, async (s) => {
-      seen = s;
-      return 1;
-    });
-    return seen!;
-  };
-
-  it("gives a caller's next attempts the same signal, 8 at most, and never to another caller", async () => {
-    const caller = new AbortController().signal;
-    const seen: AbortSignal[] = [];
-    for (let i = 0; i < 10; i++) seen.push(await seenBy(caller));
-    expect(seen.map((x) => seen.indexOf(x))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 8, 8]);
-    expect(await seenBy(new AbortController().signal)).not.toBe(seen[9]);
+describe('cutOf', () => {
+  const timeout = new DOMException('timed out', 'TimeoutError');
+  it("is the check's timeout for a TimeoutError at about that time, else the time elapsed", () => {
+    expect(cutOf(timeout, 300, 300)).toEqual({ reason: 'timeout', timeoutMs: 300 });
+    expect(cutOf(timeout, 299, 300)).toEqual({ reason: 'timeout', timeoutMs: 300 });
+    expect(cutOf(timeout, 312, 300)).toEqual({ reason: 'timeout', timeoutMs: 300 });
+    expect(cutOf(timeout, 60, 5000)).toEqual({ reason: 'timeout', timeoutMs: 60 });
   });
 
-  it('never gives one signal to two attempts at once, nor reuses one that was cut', async () => {
-    const caller = new AbortController().signal;
-    await seenBy(caller);
-    const seen: AbortSignal[] = [];
-    const hang = (s: AbortSignal) => (seen.push(s), new Promise<number>(() => {}));
-    const both = [withDeadline(50, caller, hang), withDeadline(50, caller, hang)].map((p) => p.catch((e: unknown) => e));
-    expect(seen[0]).not.toBe(seen[1]);
-    await Promise.all(both);
-    expect(seen.every((s) => s.aborted)).toBe(true);
-    expect(seen).not.toContain(await seenBy(caller));
+  it('falls back to 2000 ms for a timeout that is not a positive number, and calls any other reason an abort', () => {
+    expect(cutOf(timeout, 2000, 0)).toEqual({ reason: 'timeout', timeoutMs: 2000 });
+    expect(cutOf(new Error('target removed'), 12, 300)).toEqual({ reason: 'aborted', elapsedMs: 12 });
+    expect(cutOf(undefined, 12, 300)).toEqual({ reason: 'aborted', elapsedMs: 12 });
   });
 });
 

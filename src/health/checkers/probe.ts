@@ -1,11 +1,13 @@
 /**
- * What every checker shares: the clock, the deadline and the rule that errors are results.
+ * What every checker shares: the clock, the rule that errors are results, and how a probe cut short
+ * is worded.
  *
- * `probe` runs one attempt under a deadline made of the caller's signal (the monitor fires it at
- * the timeout) and our own timer at `timeoutMs`, whichever comes first. The attempt gets one
- * AbortSignal to tear its sockets down with; the result is settled at the deadline even if the
- * attempt ignores that signal, and nothing it throws escapes: a checker that threw would stop the
- * monitor's loop.
+ * The caller owns the deadline: it fires the signal at the check's timeout with a TimeoutError
+ * (the monitor's `withDeadline` in schedule.ts does; so does `AbortSignal.timeout`), or with
+ * another reason to stop the probe. Every attempt then tears its sockets down and rejects at once,
+ * and `probe` words it ("HTTP timed out after 2000 ms waiting for the response"). One timer per
+ * probe, the caller's: a second deadline here (a timer, a listener on the caller's signal and a
+ * signal of our own per probe) cost about a third of an HTTP keepalive probe's CPU.
  */
 import net from 'node:net';
 import type { CheckResult } from '../types.js';
@@ -16,10 +18,11 @@ export interface Outcome {
   detail: string;
 }
 
-/** Why an attempt was cut short: our deadline (or the monitor's timeout), or another abort. */
+/** Why an attempt was cut short: the deadline (the check's timeout), or another abort. */
 export type Cut = { reason: 'timeout'; timeoutMs: number } | { reason: 'aborted'; elapsedMs: number };
 
 export interface ProbeOptions {
+  /** the check's timeout, for the wording: the caller fires `signal` then */
   timeoutMs: number;
   signal: AbortSignal;
   /** the detail when the attempt is cut short, e.g. "TCP connect timed out after 2000 ms" */
@@ -35,109 +38,37 @@ export function effectiveTimeout(timeoutMs: number | undefined): number {
   return typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : DEFAULT_TIMEOUT_MS;
 }
 
-const isTimeoutReason = (r: unknown): boolean => r instanceof Error && r.name === 'TimeoutError';
-
 /**
- * Run `attempt` under the deadline; never rejects. Exported for the load reader, which wants the
- * same deadline but throws instead of returning a result: see `withDeadline`.
+ * Run `attempt` with the caller's signal; never rejects: what it throws or rejects with becomes a
+ * failed result, worded by `onCut` when the signal had fired and by `onError` otherwise.
  */
 export async function probe(opts: ProbeOptions, attempt: (signal: AbortSignal) => Promise<Outcome>): Promise<CheckResult> {
   const started = performance.now();
-  const latency = () => Math.round(performance.now() - started);
   try {
-    const outcome = await withDeadline(opts.timeoutMs, opts.signal, attempt);
-    return { ok: outcome.ok, latencyMs: latency(), detail: outcome.detail };
+    if (opts.signal.aborted) throw opts.signal.reason;
+    const outcome = await attempt(opts.signal);
+    return { ok: outcome.ok, latencyMs: Math.round(performance.now() - started), detail: outcome.detail };
   } catch (err) {
-    const detail = err instanceof DeadlineError ? opts.onCut(err.cut) : opts.onError(err);
-    return { ok: false, latencyMs: latency(), detail };
-  }
-}
-
-/** Thrown by `withDeadline` when the deadline or the caller's signal cut the attempt short. */
-export class DeadlineError extends Error {
-  constructor(readonly cut: Cut) {
-    super(cut.reason === 'timeout' ? `timed out after ${cut.timeoutMs} ms` : `aborted after ${cut.elapsedMs} ms`);
-    this.name = 'DeadlineError';
+    const elapsedMs = Math.round(performance.now() - started);
+    const { signal } = opts;
+    const detail = signal.aborted ? opts.onCut(cutOf(signal.reason, elapsedMs, opts.timeoutMs)) : opts.onError(err);
+    return { ok: false, latencyMs: elapsedMs, detail };
   }
 }
 
 /**
- * Run `attempt` with a signal that fires at `timeoutMs` or when `signal` fires; settle then, even if
- * the attempt does not. Rejects with DeadlineError when cut short, else as the attempt does.
- * The caller's abort counts as a timeout (of `timeoutMs`) when it comes at or after `timeoutMs`, as
- * a timeout of the time elapsed when its reason is a TimeoutError (AbortSignal.timeout), and
- * otherwise as an abort.
+ * The cut a fired signal means: a TimeoutError is the deadline, worded as the check's timeout when
+ * it came at about that time (timers fire up to a millisecond early by the performance clock) and
+ * as the time elapsed when it came sooner (a caller with a shorter deadline of its own); any other
+ * reason is an abort.
  */
-export function withDeadline<T>(timeoutMs: number, signal: AbortSignal, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export function cutOf(reason: unknown, elapsedMs: number, timeoutMs: number): Cut {
+  if (!isTimeoutReason(reason)) return { reason: 'aborted', elapsedMs };
   const limit = effectiveTimeout(timeoutMs);
-  const started = performance.now();
-  const spare = attemptController(signal);
-  const ctl = spare.ctl;
-  return new Promise<T>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
-    let wasCut = false;
-    const finish = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    };
-    /** the attempt settled on its own: its controller never fired, the caller's next attempt may have it */
-    const release = () => {
-      finish();
-      if (!wasCut) spareControllers.set(signal, spare);
-    };
-    const cut = (c: Cut) => {
-      wasCut = true;
-      finish();
-      const err = new DeadlineError(c);
-      reject(err);
-      ctl.abort(err);
-    };
-    const onAbort = () => {
-      const elapsedMs = Math.round(performance.now() - started);
-      if (elapsedMs >= limit) cut({ reason: 'timeout', timeoutMs: limit });
-      else cut(isTimeoutReason(signal.reason) ? { reason: 'timeout', timeoutMs: elapsedMs } : { reason: 'aborted', elapsedMs });
-    };
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    timer = setTimeout(() => cut({ reason: 'timeout', timeoutMs: limit }), limit);
-    // an async wrapper, so a synchronous throw (bad port, bad option) becomes a rejection
-    (async () => attempt(ctl.signal))().then(
-      (v) => {
-        release();
-        resolve(v);
-      },
-      (e: unknown) => {
-        release();
-        reject(e);
-      },
-    );
-  });
-  // The signal fires only when the attempt is cut short. An attempt that settles on its own has
-  // closed its sockets already (each checker's does); firing the signal after every probe anyway
-  // cost about 7 µs a probe in Node 20 (an abort event nobody listens to), 1.5% of a core at
-  // 2,000 probes a second.
+  return { reason: 'timeout', timeoutMs: elapsedMs >= limit - 2 ? limit : elapsedMs };
 }
 
-/**
- * The attempt controller of a caller's last attempt that settled on its own, by the caller's
- * signal: the monitor passes the same signal to a target's probes, so they share one controller
- * for up to MAX_ATTEMPT_USES attempts. A controller that was cut (fired) is never put back; one
- * in use is out of the map, so two attempts at once never share one. Creating an AbortSignal
- * cost about 2.5 µs in Node 20 and giving it its first listener about 2 more; nothing here looks
- * at the signal itself (each is a dictionary-mode object, slow to look at).
- */
-const spareControllers = new WeakMap<AbortSignal, { ctl: AbortController; uses: number }>();
-/** Attempts a controller serves at most, so listeners an attempt leaves behind stay few. */
-const MAX_ATTEMPT_USES = 8;
-
-function attemptController(caller: AbortSignal): { ctl: AbortController; uses: number } {
-  const last = spareControllers.get(caller);
-  if (!last) return { ctl: new AbortController(), uses: 1 };
-  spareControllers.delete(caller);
-  if (last.uses >= MAX_ATTEMPT_USES) return { ctl: new AbortController(), uses: 1 };
-  last.uses++;
-  return last;
-}
+const isTimeoutReason = (r: unknown): boolean => r instanceof Error && r.name === 'TimeoutError';
 
 // ------------------------------------------------------------------------------- error wording
 

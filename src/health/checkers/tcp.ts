@@ -1,6 +1,6 @@
 /**
- * tcp: the member accepts a TCP connection on address:port within the timeout. The connection is
- * closed at once; nothing is sent.
+ * tcp: the member accepts a TCP connection on address:port within the timeout (the caller fires
+ * the signal then, see probe.ts). The connection is closed at once; nothing is sent.
  */
 import net from 'node:net';
 import type { CheckResult, CheckTarget } from '../types.js';
@@ -23,7 +23,10 @@ export function checkTcp(target: CheckTarget, signal: AbortSignal): Promise<Chec
 function connect(host: string, port: number, abort: AbortSignal): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host, port });
-    const onAbort = () => sock.destroy();
+    const onAbort = () => {
+      sock.destroy();
+      reject(abort.reason);
+    };
     abort.addEventListener('abort', onAbort, { once: true });
     sock.once('connect', () => {
       abort.removeEventListener('abort', onAbort);

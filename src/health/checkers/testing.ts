@@ -30,6 +30,15 @@ export function target(kind: CheckKind, address: string, port: number, check: Pa
 /** A signal that never fires. */
 export const never = (): AbortSignal => new AbortController().signal;
 
+/**
+ * A checker or load reader called as the monitor calls it: with a signal that fires at the
+ * check's timeout with a TimeoutError (the only deadline a probe has, see probe.ts).
+ */
+export const timed =
+  <T>(fn: (t: CheckTarget, signal: AbortSignal) => Promise<T>) =>
+  (t: CheckTarget): Promise<T> =>
+    fn(t, AbortSignal.timeout(t.check.timeoutMs));
+
 export interface Listening {
   port: number;
   close(): Promise<void>;

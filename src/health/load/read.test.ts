@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNginx, type NginxServer } from '../../../test/helpers/nginx.js';
 import { describeWith } from '../../../test/helpers/tools.js';
 import { checkHttp } from '../checkers/http.js';
-import { hasIPv6, listen, never, target, type Listening } from '../checkers/testing.js';
+import { hasIPv6, listen, target, timed, type Listening } from '../checkers/testing.js';
 import type { CheckTarget, LoadProbeDef } from '../types.js';
 import { parserFor, readLoad } from './read.js';
 
@@ -40,7 +40,7 @@ describe('readLoad', () => {
   });
   afterAll(() => server.close());
 
-  const read = (load: LoadProbeDef, check: Parameters<typeof target>[3] = {}) => readLoad(withLoad('127.0.0.1', 9, { port: server.port, ...load }, check), never());
+  const read = (load: LoadProbeDef, check: Parameters<typeof target>[3] = {}) => timed(readLoad)(withLoad('127.0.0.1', 9, { port: server.port, ...load }, check));
 
   it('reads each kind of page with its parser', async () => {
     expect(await read({ kind: 'nginx-stub-status', path: '/nginx_status' })).toBe(7);
@@ -53,7 +53,7 @@ describe('readLoad', () => {
 
   it("uses the check's port when the load probe has none, and the check's Host", async () => {
     const t = target('http', '127.0.0.1', server.port, { host: 'www.lb.example.test', load: { kind: 'nginx-stub-status', path: '/nginx_status' } });
-    expect(await readLoad(t, never())).toBe(7);
+    expect(await timed(readLoad)(t)).toBe(7);
     expect(hosts.at(-1)).toBe('www.lb.example.test');
   });
 
@@ -78,13 +78,13 @@ describe('readLoad', () => {
   });
 
   it('throws when the member refuses the connection', async () => {
-    await expect(readLoad(withLoad('127.0.0.1', 1, { kind: 'json', path: '/x', field: 'a' }), never())).rejects.toThrow(
+    await expect(timed(readLoad)(withLoad('127.0.0.1', 1, { kind: 'json', path: '/x', field: 'a' }))).rejects.toThrow(
       'load probe http://127.0.0.1:1/x: connect refused (ECONNREFUSED)',
     );
   });
 
   it('throws at once when the definition lacks what its kind needs', async () => {
-    await expect(readLoad(target('http', '127.0.0.1', server.port), never())).rejects.toThrow('no load probe configured for this check');
+    await expect(timed(readLoad)(target('http', '127.0.0.1', server.port))).rejects.toThrow('no load probe configured for this check');
     expect(() => parserFor({ kind: 'haproxy', path: '/' })).toThrow('load probe kind haproxy needs "proxy"');
     expect(() => parserFor({ kind: 'json', path: '/' })).toThrow('load probe kind json needs "field"');
     expect(() => parserFor({ kind: 'prometheus', path: '/' })).toThrow('load probe kind prometheus needs "metric"');
@@ -95,7 +95,7 @@ describe('readLoad', () => {
     const v6hosts: string[] = [];
     const v6 = await listen(http.createServer(loadServer(v6hosts)), '::1');
     try {
-      expect(await readLoad(withLoad('::1', v6.port, { kind: 'nginx-stub-status', path: '/nginx_status' }), never())).toBe(7);
+      expect(await timed(readLoad)(withLoad('::1', v6.port, { kind: 'nginx-stub-status', path: '/nginx_status' }))).toBe(7);
       expect(v6hosts).toEqual([`[::1]:${v6.port}`]);
     } finally {
       await v6.close();
@@ -134,14 +134,14 @@ describeWith('nginx', 'readLoad and checkHttp against a real nginx', () => {
     });
 
   it('checks /healthz', async () => {
-    expect(await checkHttp(member(), never())).toMatchObject({ ok: true, detail: 'HTTP 200' });
+    expect(await timed(checkHttp)(member())).toMatchObject({ ok: true, detail: 'HTTP 200' });
   });
 
   it('counts idle keep-alive connections in Active connections', async () => {
     const idle = await Promise.all([1, 2, 3].map(() => idleKeepAlive(ngx.port)));
     try {
       // three idle connections plus the probe's own
-      expect(await readLoad(member(), never())).toBeGreaterThanOrEqual(4);
+      expect(await timed(readLoad)(member())).toBeGreaterThanOrEqual(4);
     } finally {
       for (const s of idle) s.destroy();
     }
@@ -149,7 +149,7 @@ describeWith('nginx', 'readLoad and checkHttp against a real nginx', () => {
     let after = Infinity;
     for (let i = 0; i < 40 && after >= 4; i++) {
       await new Promise((r) => setTimeout(r, 50));
-      after = await readLoad(member(), never());
+      after = await timed(readLoad)(member());
     }
     expect(after).toBeLessThan(4);
   });

@@ -2,10 +2,11 @@
  * readLoad: fetch a member's load page (`scheme://address:port/path`, Host header from check.host,
  * certificate checks per check.insecure) and read its current connection count with the parser
  * for `check.load.kind`. Unlike a checker it throws: the monitor records the message as the
- * member's `loadError` and keeps its last good figure until it is too old.
+ * member's `loadError` and keeps its last good figure until it is too old. Like a checker it keeps
+ * no deadline of its own: the caller fires the signal at the check's timeout (probe.ts).
  */
 import { describeHttpError, httpGet, urlOf, type GetPhase } from '../checkers/http-get.js';
-import { DeadlineError, withDeadline } from '../checkers/probe.js';
+import { cutOf } from '../checkers/probe.js';
 import type { LoadProbeDef, LoadReader } from '../types.js';
 import { parseHaproxyCsv, parseNginxStubStatus, parsePrometheusGauge, readJsonField } from './parsers.js';
 
@@ -21,14 +22,16 @@ export const readLoad: LoadReader = async (target, signal) => {
   const req = { scheme, address: target.address, port: load.port ?? check.port, path: load.path } as const;
   const url = urlOf(req);
   const progress: { phase: GetPhase } = { phase: 'connect' };
+  const started = performance.now();
   let res;
   try {
-    res = await withDeadline(check.timeoutMs, signal, (abort) =>
-      httpGet({ ...req, host: check.host, insecure: check.insecure, maxBodyBytes: MAX_LOAD_BODY_BYTES, signal: abort, progress }),
-    );
+    if (signal.aborted) throw signal.reason;
+    res = await httpGet({ ...req, host: check.host, insecure: check.insecure, maxBodyBytes: MAX_LOAD_BODY_BYTES, signal, progress });
   } catch (err) {
-    if (err instanceof DeadlineError) throw new Error(`load probe ${url}: ${progress.phase === 'connect' ? 'connect ' : ''}${err.message}`);
-    throw new Error(`load probe ${url}: ${describeHttpError(err)}`);
+    if (!signal.aborted) throw new Error(`load probe ${url}: ${describeHttpError(err)}`);
+    const cut = cutOf(signal.reason, Math.round(performance.now() - started), check.timeoutMs);
+    const what = cut.reason === 'timeout' ? `timed out after ${cut.timeoutMs} ms` : `aborted after ${cut.elapsedMs} ms`;
+    throw new Error(`load probe ${url}: ${progress.phase === 'connect' ? 'connect ' : ''}${what}`);
   }
   if (res.status < 200 || res.status > 299) throw new Error(`load probe ${url}: HTTP ${res.status}`);
   try {
