@@ -57,6 +57,19 @@ export interface SiteFamilies {
    * use and kept for this snapshot: one per combination of sites actually chosen.
    */
   union(family: 4 | 6, sites: readonly string[]): PoolFamily;
+  /**
+   * What the balance stage worked out for a site order in this snapshot, by order (the geo site
+   * table shares one frozen array per order): the sites an answer draws from and the family to
+   * pick in, or null when no site has an eligible member. Eligibility is fixed for a snapshot and
+   * a new snapshot compiles new SiteFamilies, so nothing here goes stale.
+   */
+  readonly chosen: { readonly v4: Map<object, NearestChoice | null>; readonly v6: Map<object, NearestChoice | null> };
+}
+
+/** The nearest eligible sites for one site order, and the family an answer picks from. */
+export interface NearestChoice {
+  readonly sites: readonly { readonly name: string }[];
+  readonly family: PoolFamily;
 }
 
 export interface CompiledPool {
@@ -231,6 +244,7 @@ function compileSites(zone: string, def: PoolDef, store: PoolStateStore, view: M
   return {
     v4: siteFamilies(zone, def, 4, store, view, prev?.v4),
     v6: siteFamilies(zone, def, 6, store, view, prev?.v6),
+    chosen: { v4: new Map(), v6: new Map() },
     union(family, sites) {
       const key = `${family}\u0000${sites.join('\u0000')}`;
       let f = unions.get(key);

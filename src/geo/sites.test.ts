@@ -78,13 +78,17 @@ describe('SiteTable.order', () => {
     expect(Object.isFrozen(table.order(berlin))).toBe(true);
   });
 
-  it('computes a distance order once per location object', () => {
+  it('gives locations that rank the sites alike one frozen order, and others their own', () => {
     const a = table.order(paris);
     expect(table.order(paris)).toBe(a);
     expect(Object.isFrozen(a)).toBe(true);
-    const copy = { ...paris };
-    expect(table.order(copy)).not.toBe(a);
-    expect(table.order(copy)).toEqual(a);
+    expect(table.order({ ...paris })).toBe(a);
+    const lyon: GeoLocation = { country: 'FR', continent: 'EU', lat: 45.76, lon: 4.84 };
+    expect(table.order(lyon)).toBe(a); // fra iad gru sin syd, as from Paris
+    const tokyo: GeoLocation = { country: 'JP', continent: 'AS', lat: 35.68, lon: 139.69 };
+    expect(names(table.order(tokyo))).toBe('sin syd fra iad gru');
+    expect(table.order({ ...tokyo })).toBe(table.order(tokyo));
+    expect(table.order(tokyo)).not.toBe(a);
   });
 
   it('defaults to the first site declared', () => {

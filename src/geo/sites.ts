@@ -97,6 +97,11 @@ export class SiteTable {
   readonly #singletons: ReadonlyMap<Site, readonly Site[]>;
   /** orders by location object: the reader's cached lookups come back identical */
   readonly #memo = new WeakMap<GeoLocation, readonly Site[]>();
+  /**
+   * distance orders by their site indexes: locations that rank the sites the same way share one
+   * frozen array (a few dozen in practice), so what callers remember per order stays small
+   */
+  readonly #interned = new Map<string, readonly Site[]>();
   /** scratch for the insertion sort (the query path is synchronous: no re-entry) */
   readonly #dist: Float64Array;
   readonly #rank: Int32Array;
@@ -230,7 +235,10 @@ export class SiteTable {
       rank[j] = p.nameRank;
       out[j] = p.site;
     }
-    return Object.freeze(out);
+    const key = rank.subarray(0, n).join(',');
+    let interned = this.#interned.get(key);
+    if (!interned) this.#interned.set(key, (interned = Object.freeze(out)));
+    return interned;
   }
 }
 

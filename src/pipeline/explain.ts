@@ -70,6 +70,8 @@ function withPrivateState(snapshot: Snapshot): Snapshot {
       v4: new Map(Array.from(s.v4, ([site, f]) => [site, copyFamily(f)])),
       v6: new Map(Array.from(s.v6, ([site, f]) => [site, copyFamily(f)])),
       union: (family, sites) => copyFamily(s.union(family, sites)),
+      // choices name families: the copy makes its own, from its copied families
+      chosen: { v4: new Map(), v6: new Map() },
     };
   const pools = new Map<NameKey, Map<string, CompiledPool>>();
   for (const [zone, byName] of snapshot.pools) {

@@ -3,12 +3,12 @@
  * pool's bound algorithm for `answers` members among the eligible ones, and applies the pool's
  * fallback when none is eligible. Sets the ECS scope to what the answer depended on.
  */
-import type { CompiledPool, MemberLoad, PoolFamily } from '../../balance/pool.js';
+import type { CompiledPool, MemberLoad, NearestChoice, PoolFamily } from '../../balance/pool.js';
 import type { LoadFigure, PickContext } from '../../balance/types.js';
 import { maskInPlace } from '../../wire/ecs.js';
 import { RCODE, place, type RRset } from '../../wire/answer.js';
 import { MAX_FALLBACK_DEPTH } from '../snapshot.js';
-import type { Site } from '../../geo/index.js';
+import type { Site, SiteTable } from '../../geo/index.js';
 import type { PoolHit } from '../../zone/lookup.js';
 import { ANSWERED, respond, type QueryContext, type StageResult } from '../context.js';
 
@@ -134,14 +134,16 @@ function answerNearest(ctx: QueryContext, pool: CompiledPool, hit: PoolHit): boo
   // set by the geo stage, which runs whenever the first pool or one it falls back to is geo
   const zoneGeo = ctx.zoneGeo;
   if (!zoneGeo || !pool.sites) return false;
-  const bySite = hit.qtype === A ? pool.sites.v4 : pool.sites.v6;
+  const v4 = hit.qtype === A;
   const location = ctx.client?.location;
   const order = zoneGeo.sites.order(location);
-  const chosen = zoneGeo.sites.firstEligible(order, pool.sitesPerAnswer, hasEligible, bySite);
-  if (chosen.length === 0) return false;
+  // worked out once per order and snapshot: clients that rank the sites alike share it
+  const memo = v4 ? pool.sites.chosen.v4 : pool.sites.chosen.v6;
+  let choice = memo.get(order);
+  if (choice === undefined) memo.set(order, (choice = nearestChoice(zoneGeo.sites, order, pool, v4)));
+  if (!choice) return false;
+  const { sites: chosen, family: fam } = choice;
   const { key, scope: hashScope } = pool.usesClient ? clientKeyFor(ctx, pool) : { key: EMPTY_KEY, scope: 0 };
-  // one site: its own family; several: the family over their members together
-  const fam = chosen.length === 1 ? bySite.get(chosen[0].name)! : pool.sites.union(hit.qtype === A ? 4 : 6, chosen.map((s) => s.name));
   const n = pick(pool, fam, key, pool.answers);
   ctx.answer.answer.push(place(rrsetOf(hit.ownerKey, hit.ownerWire, hit.qtype, pool.ttl, fam, n), hit.ownerKey, hit.ownerWire, pool.ttl));
   const c = ctx.client;
@@ -153,6 +155,17 @@ function answerNearest(ctx: QueryContext, pool: CompiledPool, hit: PoolHit): boo
     );
   }
   return true;
+}
+
+/** The nearest `sites-per-answer` sites of `order` with an eligible member, and the family to pick from. */
+function nearestChoice(table: SiteTable, order: readonly Site[], pool: CompiledPool, v4: boolean): NearestChoice | null {
+  const sites = pool.sites!;
+  const bySite = v4 ? sites.v4 : sites.v6;
+  const chosen = table.firstEligible(order, pool.sitesPerAnswer, hasEligible, bySite);
+  if (chosen.length === 0) return null;
+  // one site: its own family; several: the family over their members together
+  const family = chosen.length === 1 ? bySite.get(chosen[0].name)! : sites.union(v4 ? 4 : 6, chosen.map((s) => s.name));
+  return { sites: chosen, family };
 }
 
 /** Count an answer naming the member (admin API: answers, last answer for drains; metrics). */
