@@ -69,7 +69,14 @@ export interface CheckResult {
   detail: string;
 }
 
+/**
+ * One probe of a target. The caller owns the deadline: `signal` fires at the check's timeout
+ * (reason: a TimeoutError) or when the probe is no longer wanted, and the checker then closes its
+ * sockets and settles at once, worded ("HTTP timed out after 2000 ms waiting for the response").
+ * Never rejects: failures are results.
+ */
 export type Checker = (target: CheckTarget, signal: AbortSignal) => Promise<CheckResult>;
+/** A member's current connection count; the same signal contract as Checker, but rejects on failure. */
 export type LoadReader = (target: CheckTarget, signal: AbortSignal) => Promise<number>;
 
 export type HealthState = 'up' | 'down' | 'unknown';
