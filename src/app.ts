@@ -246,10 +246,11 @@ export async function build(opts: BuildOptions): Promise<App> {
     health: () => health?.current(),
     async close() {
       stopWatch();
-      etcdSource?.close();
+      const saved = etcdSource?.close();
       health?.stop();
       geo.close();
       await server.close();
+      await saved;
     },
   };
 }

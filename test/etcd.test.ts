@@ -142,8 +142,9 @@ describeWith('etcd', 'several instances on etcd', () => {
     const w = await ns1.api('POST', `${Z}/records`, { name: 'before-outage', type: 'A', data: '192.0.2.121' });
     expect(w.status).toBe(201);
     await until('ns2 has it', async () => (await query(ns2.m.port, 'before-outage.shared.test')).rcode === 'NOERROR', 2000);
-    await etcd.stop();
+    // stopped at once: its copy of the zones is written on the way out, not only 100 ms later
     await ns2.m.stop();
+    await etcd.stop();
     ns2 = await startAdminServe(join(tmp, 'unused'), { args, stateDir: ns2.stateDir });
     await ns2.m.waitForLog((l) => l.msg === 'serving the zones last seen in etcd, from the state directory');
     expect((await query(ns2.m.port, 'before-outage.shared.test')).rcode).toBe('NOERROR');

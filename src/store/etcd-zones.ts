@@ -79,18 +79,26 @@ export class EtcdZoneSource {
   }
 
   private scheduleSave(): void {
-    const file = this.cacheFile;
-    if (!file || this.saveTimer) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      const body = JSON.stringify({ revision: this.store.status().revision, zones: [...this.zones.values()] });
-      writeFileAtomic(file, body, 0o600).catch((err) => this.opts.logger.warn({ err: (err as Error).message, file }, 'could not save the etcd zone copy'));
-    }, 100);
+    if (!this.cacheFile || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => void this.save(), 100);
   }
 
-  close(): void {
+  /** Write the copy now (a change within the last 100 ms is in it). */
+  private save(): Promise<void> {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    const file = this.cacheFile;
+    if (!file) return Promise.resolve();
+    const body = JSON.stringify({ revision: this.store.status().revision, zones: [...this.zones.values()] });
+    return writeFileAtomic(file, body, 0o600).catch((err) => this.opts.logger.warn({ err: (err as Error).message, file }, 'could not save the etcd zone copy'));
+  }
+
+  /** Stop following etcd; a copy still waiting to be written (a change of the last 100 ms) is written first. */
+  async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    const pending = this.saveTimer ? this.save() : undefined;
     this.store.close();
+    await pending;
   }
 }
