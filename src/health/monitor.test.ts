@@ -370,7 +370,7 @@ describe('HealthMonitor', () => {
     expect(h[2]).toBe(h[1]);
   });
 
-  it('starts probes due within wakeGapMs of the last wake-up together, on the next wake-up', async () => {
+  it('starts the probes due before the next wake-up together, early, and keeps each on its own schedule', async () => {
     const fake = fakeChecker();
     // phases 1000, 990, 980, 970, 960 ms after the first round
     const phases = [0, 0.01, 0.02, 0.03, 0.04];
@@ -380,9 +380,24 @@ describe('HealthMonitor', () => {
     monitor.setTargets(targets);
     await vi.advanceTimersByTimeAsync(1100);
     const second = fake.starts.filter((s) => s.at > 0).map((s) => s.at);
-    // the timer fires at 960 (on time), then not before 985: 970 and 980 start then; 990 and 1000
-    // are due less than 25 ms after that wake-up, and start together at 1010
-    expect(second).toEqual([960, 985, 985, 1010, 1010]);
+    // the timer fires at 960 (on time); the next wake-up is not before 985, so 970 and 980 start
+    // now, early; then 990 (on time) and 1000 (early) together
+    expect(second).toEqual([960, 960, 960, 990, 990]);
+    // early starts do not move the schedule: each next probe is due one interval after the last was
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(fake.starts.filter((s) => s.at > 1100).map((s) => s.at)).toEqual([1960, 1960, 1960, 1990, 1990]);
+  });
+
+  it('wakes at most every tenth of the shortest interval when that is less than wakeGapMs', async () => {
+    const fake = fakeChecker();
+    const phases = [0, 0.05, 0.1, 0.15, 0.2];
+    let i = 0;
+    const { monitor } = startMonitor(fake.checker, { wakeGapMs: 100, random: () => phases[i++ % 5] });
+    monitor.setTargets(addresses(5).map((x) => target(x, { intervalMs: 200, timeoutMs: 100 })));
+    await vi.advanceTimersByTimeAsync(250);
+    // due at 200, 190, 180, 170, 160; intervals of 200 ms make the gap 20 ms (100 would start all
+    // five at 160): the wake at 160 starts those due before 180, the one at 190 the rest
+    expect(fake.starts.filter((s) => s.at > 0).map((s) => s.at)).toEqual([160, 160, 160, 190, 190]);
   });
 
   it('with wakeGapMs 0, every probe starts exactly when due', async () => {
@@ -427,8 +442,14 @@ describe('HealthMonitor', () => {
     monitor.setTargets(targets);
     await vi.advanceTimersByTimeAsync(10_000);
     const counts = targets.map((t) => fake.count(t.address));
+    // at 0, at a random phase, then every second; up to one wake gap (100 ms) early
     expect(Math.min(...counts)).toBeGreaterThanOrEqual(10);
-    expect(Math.max(...counts)).toBeLessThanOrEqual(11);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(12);
+    const startsOf = new Map<string, number[]>();
+    for (const s of fake.starts) startsOf.set(s.address, [...(startsOf.get(s.address) ?? []), s.at]);
+    for (const starts of startsOf.values()) {
+      for (let k = 2; k < starts.length; k++) expect(Math.abs(starts[k] - starts[k - 1] - 1000)).toBeLessThanOrEqual(100);
+    }
     expect(fake.maxInFlight).toBeLessThanOrEqual(64);
     expect(monitor.view().members.size).toBe(10_000);
     // views at most every publishMs

@@ -4,10 +4,14 @@
  * health table). Inputs (targets) and outputs (views) are plain data, so checking can later move
  * to another process or be shared between instances.
  *
- * Scheduling: one timer drives a queue ordered by due time, firing at most every `wakeGapMs`
- * (10 ms) so that probes due close together start on one wake-up. A new target is due at once (cold
- * start, or a member added later); after its first probe its phase is randomised within its
- * interval, then each probe is due one interval after the previous one started. A target has at
+ * Scheduling: one timer drives a queue ordered by due time. It fires at most every wake gap
+ * (`wakeGapMs`, 100 ms, or a tenth of the shortest interval if that is less), and each time it
+ * starts every probe due before the next wake-up: a probe starts up to one gap early, never late,
+ * and the thread wakes ten times a second instead of once per probe. A new target is due at once
+ * (cold start, or a member added later); after its first probe its phase is randomised within its
+ * interval, then each probe is due one interval after the previous one was due (so starting early
+ * does not make probes more frequent), or after it started if the monitor fell a whole interval
+ * behind. A target has at
  * most one probe in flight (a check and then its load read), and at most `concurrency` probes
  * run overall; due targets beyond that wait in due-time order. Each probe's AbortSignal fires at
  * the check's timeoutMs, and the probe counts as failed then even if the checker ignores it. A
@@ -32,8 +36,9 @@ export interface HealthMonitorOptions {
   /** publish a new view at most this often, and only when something changed; default 100 ms */
   publishMs?: number;
   /**
-   * the scheduling timer fires at most this often (default 10 ms): probes due within the same few
-   * milliseconds start together on one wake-up instead of one timer each (see `arm`)
+   * the scheduling timer fires at most this often (default 100 ms, and at most a tenth of the
+   * shortest interval): probes due before the next wake-up start together, early, instead of one
+   * wake-up each (see `arm`)
    */
   wakeGapMs?: number;
   /** receives each new view; it must not mutate it (views are frozen) */
@@ -56,6 +61,8 @@ interface Entry {
   probes: number;
   /** waiting in the due queue */
   queued: boolean;
+  /** when the probe waiting or in flight was due */
+  due: number;
   /** stops the probe in flight, if any */
   cancel?: (reason: unknown) => void;
   /** the controller of the last probe, for the next ones while it never fired (see `controllerFor`) */
@@ -127,6 +134,8 @@ export class HealthMonitor {
   /** when the scheduling timer last fired */
   private wokeAt = -Infinity;
   private readonly wakeGapMs: number;
+  /** the wake gap in force: wakeGapMs, or a tenth of the shortest interval if that is less */
+  private gap: number;
   private stopped = false;
 
   private targetsSet = false;
@@ -145,7 +154,8 @@ export class HealthMonitor {
     this.opts = opts;
     this.concurrency = Math.max(1, Math.floor(opts.concurrency ?? 64) || 64);
     this.publishMs = Math.max(0, opts.publishMs ?? 100) || 0;
-    this.wakeGapMs = Math.max(0, opts.wakeGapMs ?? 10) || 0;
+    this.wakeGapMs = Math.max(0, opts.wakeGapMs ?? DEFAULT_WAKE_GAP_MS) || 0;
+    this.gap = this.wakeGapMs;
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
     this.readyPromise = new Promise<void>((resolve, reject) => {
@@ -178,12 +188,15 @@ export class HealthMonitor {
     for (const [key, target] of wanted) {
       if (this.entries.has(key)) continue;
       const health: MemberHealth = Object.freeze({ state: 'unknown', since: at, successes: 0, failures: 0 });
-      const entry: Entry = { key, target, health, probes: 0, queued: false, spareUses: 0, removed: false };
+      const entry: Entry = { key, target, health, probes: 0, queued: false, due: at, spareUses: 0, removed: false };
       this.entries.set(key, entry);
       this.awaitingFirst++;
       this.enqueue(entry, at);
       changed = true;
     }
+    let shortest = Infinity;
+    for (const entry of this.entries.values()) shortest = Math.min(shortest, intervalOf(entry.target));
+    this.gap = Math.min(this.wakeGapMs, shortest / 10);
     this.checkReady();
     if (changed) this.changed();
     this.pump();
@@ -239,18 +252,22 @@ export class HealthMonitor {
 
   private enqueue(entry: Entry, due: number): void {
     entry.queued = true;
+    entry.due = due;
     this.due.push(entry, due);
   }
 
-  /** Start every due probe the concurrency budget allows, then arm the timer for the next. */
+  /**
+   * Start every probe due before the next wake-up (one gap after the last) that the concurrency
+   * budget allows, then arm the timer for the next.
+   */
   private pump(): void {
     if (this.pumping || this.stopped) return;
     this.pumping = true;
     try {
-      const now = this.now();
+      const horizon = Math.max(this.now(), this.wokeAt + this.gap);
       while (this.inFlight < this.concurrency) {
         const next = this.due.peek();
-        if (!next || next.due > now) break;
+        if (!next || next.due > horizon) break;
         this.due.pop();
         if (next.item.removed) {
           this.stale--;
@@ -268,18 +285,18 @@ export class HealthMonitor {
   }
 
   /**
-   * Arm the timer for the next due probe, but no sooner than `wakeGapMs` after the last time it
-   * fired: 2,000 targets a second spread evenly would otherwise wake the thread 2,000 times a
-   * second, one probe each. With the gap a wake-up starts every probe due by then (about 20 at
-   * 2,000 a second), which took the monitor's own CPU per probe from about 27 to 22 µs (2,000
-   * targets a second with a checker that does no I/O). A probe starts at most wakeGapMs late, and
-   * on time when the timer last fired at least wakeGapMs before it is due.
+   * Arm the timer for the next due probe, but no sooner than one gap after the last time it fired:
+   * 2,000 targets a second spread evenly would otherwise wake the thread 2,000 times a second, one
+   * probe each. With a gap of 100 ms a wake-up starts the 200 or so probes due in the next 100 ms.
+   * Wake-ups cost more than the CPU they take: on the project's 2-vCPU machine an idle process
+   * whose timer fires every 10 ms and does nothing cost Meridian 16% of its qps under dnsperf
+   * (docs/benchmark.md, health checking), and probing with a 10 ms gap cost 17%, with 100 ms 9%.
    */
   private arm(): void {
     if (this.stopped) return;
     const next = this.due.peek();
     if (!next || this.inFlight >= this.concurrency) return; // a finishing probe pumps again
-    const at = Math.max(next.due, this.wokeAt + this.wakeGapMs);
+    const at = Math.max(next.due, this.wokeAt + this.gap);
     if (this.timer && this.timerAt <= at) return;
     clearTimeout(this.timer);
     this.timerAt = at;
@@ -318,17 +335,22 @@ export class HealthMonitor {
     }
   }
 
-  /** Next probe one interval after this one started; after the first, at a random phase. */
+  /**
+   * Next probe one interval after this one was due (or after it started, when the monitor fell a
+   * whole interval behind); after the first, at a random phase of the interval from its start.
+   */
   private reschedule(entry: Entry, start: number): void {
     if (entry.removed || this.stopped) return;
-    const interval = Math.max(1, entry.target.check.intervalMs || 0);
+    const interval = intervalOf(entry.target);
+    if (entry.probes > 1) {
+      const next = entry.due + interval;
+      return this.enqueue(entry, next > start ? next : start + interval);
+    }
     let phase = 1;
-    if (entry.probes === 1) {
-      try {
-        phase = 1 - this.random();
-      } catch (err) {
-        this.fault(err, 'random() failed');
-      }
+    try {
+      phase = 1 - this.random();
+    } catch (err) {
+      this.fault(err, 'random() failed');
     }
     this.enqueue(entry, start + interval * (phase >= 0 && phase <= 1 ? phase : 1));
   }
@@ -419,6 +441,11 @@ export class HealthMonitor {
     if (view.ready && !this.readySettled) this.settleReady();
   }
 }
+
+/** The wake gap unless a tenth of an interval is shorter (ms). */
+const DEFAULT_WAKE_GAP_MS = 100;
+
+const intervalOf = (target: CheckTarget): number => Math.max(1, target.check.intervalMs || 0);
 
 function toResult(outcome: Exclude<Outcome<CheckResult>, { kind: 'aborted' }>, timeoutMs: number, elapsed: number): CheckResult {
   if (outcome.kind === 'done') return checkerResult(outcome.value, elapsed);
