@@ -10,13 +10,19 @@
  * then one measured run; its figures are dnsperf's, the server's CPU time, nginx's CPU time and
  * access-log lines (probes that arrived), and the stats lines logged during the run (event-loop
  * delay and utilisation, members up).
+ *
+ * The control (a third run per round, after a health-on run; BENCH_HEALTH_CONTROL=0 leaves it
+ * out): Meridian with `--no-health` while bench/lib/burn.mjs, a separate process, burns as much CPU
+ * as probing alone took in that health-on run (Meridian's + nginx's), in bursts every 10 ms. On a
+ * machine whose cores dnsperf and the query thread fill, that CPU costs qps whoever spends it: the
+ * control's drop says how much, so the health drop can be read against it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { measure } from './measure.mjs';
 import { startMeridian } from './meridian.mjs';
 import { startNginx } from './nginx.mjs';
-import { cpuSeconds, dnsQuery, freePort, log, stopProcess } from './proc.mjs';
+import { cpuSeconds, dnsQuery, freePort, log, startProcess, stopProcess } from './proc.mjs';
 import { parseStatsLine, statsInWindow } from './report.mjs';
 import { HEALTH } from '../zones/generate.mjs';
 
@@ -36,6 +42,22 @@ export function healthZoneText(text, port, { keepalive = false } = {}) {
 
 /** BENCH_HEALTH_KEEPALIVE=1: probe with `keepalive: true` (the default is a connection per probe). */
 export const healthKeepalive = () => /^(1|true|yes)$/i.test(process.env.BENCH_HEALTH_KEEPALIVE ?? '');
+
+/** BENCH_HEALTH_CONTROL=0: leave out the control runs (health off, the same CPU burnt by burn.mjs). */
+export const healthControl = () => !/^(0|false|no)$/i.test(process.env.BENCH_HEALTH_CONTROL ?? '');
+
+/** The burner's period (ms): the probe thread's scheduling timer fires at most this often too. */
+const BURN_EVERY_MS = 10;
+
+/**
+ * The control: bench/lib/burn.mjs burning `percent` of a core (busy percent/100 × 10 ms of every
+ * 10 ms), a process with nothing to do with DNS. Resolves the process (stop it with stopProcess).
+ */
+function startBurner(bench, percent) {
+  const busyMs = (BURN_EVERY_MS * percent) / 100;
+  log(`        control: burn.mjs burning ${percent.toFixed(1)}% of a core (${busyMs.toFixed(2)} ms every ${BURN_EVERY_MS} ms)`);
+  return startProcess('burn', process.execPath, [join(bench, 'lib', 'burn.mjs'), '--busy-ms', busyMs.toFixed(3), '--every-ms', String(BURN_EVERY_MS)], { measured: true });
+}
 
 /** Waits for a stats line with every member up; throws with what was seen instead. */
 async function waitForMembersUp(srv, stats, nginx, timeoutMs) {
@@ -113,18 +135,27 @@ export async function runHealthGroup({ o, root, bench, host, file, upTimeoutMs =
   const zoneFile = join(bench, 'zones', HEALTH.file);
   const nginx = await startNginx({ host });
   const keepalive = healthKeepalive();
+  const withControl = healthControl();
   const zoneText = healthZoneText(readFileSync(zoneFile, 'utf8'), nginx.port, { keepalive });
   log(`health checks: ${keepalive ? 'keepalive: true (BENCH_HEALTH_KEEPALIVE=1), a kept connection per member' : 'a new connection per probe (the default; BENCH_HEALTH_KEEPALIVE=1 for keepalive: true)'}`);
   const runs = [];
   const waits = [];
   const perRun = o.warmup + o.duration + 6 + (idleSeconds + 3) / 2;
-  const total = o.rounds * 2;
+  const total = o.rounds * (withControl ? 3 : 2);
   let done = 0;
   const started = Date.now();
+  /** what probing alone cost in the last health-on run: Meridian's CPU + nginx's, % of a core */
+  let probingShare;
   for (let round = 1; round <= o.rounds; round++) {
-    const modes = round % 2 ? ['off', 'on'] : ['on', 'off'];
+    // the control burns what the health-on run before it measured, so it always comes after one
+    const modes = round % 2 ? ['off', 'on', 'control'] : ['on', 'control', 'off'];
     for (const mode of modes) {
+      if (mode === 'control' && !withControl) continue;
       done++;
+      if (mode === 'control' && probingShare === undefined) {
+        log(`health round ${round}/${o.rounds}  control skipped: no measure of probing alone yet`);
+        continue;
+      }
       log(`health round ${round}/${o.rounds}  health checks ${mode.padEnd(3)}  run ${done}/${total}, ~${Math.round((total - done + 1) * perRun)} s left`);
       const stats = [];
       const m = await startMeridian({
@@ -134,7 +165,7 @@ export async function runHealthGroup({ o, root, bench, host, file, upTimeoutMs =
         zone: HEALTH.origin,
         zoneFile,
         zoneText,
-        extraArgs: ['--stats-interval', '1', ...(mode === 'off' ? ['--no-health'] : []), ...o.meridianArgs],
+        extraArgs: ['--stats-interval', '1', ...(mode === 'on' ? [] : ['--no-health']), ...o.meridianArgs],
         name: `meridian (health ${mode})`,
         onStdoutLine: (line) => {
           const s = parseStatsLine(line);
@@ -160,14 +191,22 @@ export async function runHealthGroup({ o, root, bench, host, file, upTimeoutMs =
               `${Math.round(idle.cpuMicrosPerProbe)} µs CPU per probe, loop delay max ${Math.max(...idle.stats.map((l) => l.loopDelayMs.max)).toFixed(1)} ms`,
           );
         }
-        if (o.warmup > 0) await measure(srv, file, o.warmup, o);
-        const mark = nginx.probes.mark();
-        const r = await measure(srv, file, o.duration, o, { nginx: nginx.proc.pid });
-        const probes = nginx.probes.since(mark);
+        if (idle) probingShare = idle.cpuPercent + idle.nginxCpuPercent;
+        const burner = mode === 'control' ? startBurner(bench, probingShare) : undefined;
+        let r;
+        let probes;
+        try {
+          if (o.warmup > 0) await measure(srv, file, o.warmup, o);
+          const mark = nginx.probes.mark();
+          r = await measure(srv, file, o.duration, o, { nginx: nginx.proc.pid, ...(burner ? { burn: burner.pid } : {}) });
+          probes = nginx.probes.since(mark);
+        } finally {
+          if (burner) await stopProcess(burner);
+        }
         // the stats line covering the run's last second comes up to a second later
         await sleep(1300);
         const window = statsInWindow(stats, r.startedAt, r.endedAt);
-        runs.push({ round, scenario: 'health', server: 'meridian', mode, ...r, probes, stats: window, ...(idle ? { idle } : {}) });
+        runs.push({ round, scenario: 'health', server: 'meridian', mode, ...r, probes, stats: window, ...(idle ? { idle } : {}), ...(burner ? { burnTargetPercent: probingShare } : {}) });
         const p99 = window.map((l) => l.loopDelayMs.p99).sort((a, b) => a - b);
         const up = window.map((l) => l.health.up);
         log(
@@ -175,6 +214,7 @@ export async function runHealthGroup({ o, root, bench, host, file, upTimeoutMs =
             `(max ${window.length ? Math.max(...window.map((l) => l.loopDelayMs.max)).toFixed(1) : '—'} ms), ` +
             (mode === 'on' ? `members up ${Math.min(...up)}–${Math.max(...up)}, ` : '') +
             `${fmt(probes.requests / probes.seconds)} probes/s at nginx (CPU ${Math.round(r.helperCpu.nginx.percent)}%)` +
+            (burner ? `, burn.mjs CPU ${Math.round(r.helperCpu.burn?.percent ?? NaN)}%` : '') +
             (r.lost ? `, ${fmt(r.lost)} lost` : '') +
             (r.otherCpuPercent > 10 ? `; other processes used ${Math.round(r.otherCpuPercent)}% CPU` : ''),
         );
@@ -196,6 +236,7 @@ export async function runHealthGroup({ o, root, bench, host, file, upTimeoutMs =
       // the setup line ends with the timeout: the connection mode reads on from it
       timeout: keepalive ? `${HEALTH.timeout}, keepalive: true` : HEALTH.timeout,
       keepalive,
+      control: withControl,
       nginx: nginx.info,
       node: process.version,
       rounds: o.rounds,

@@ -282,11 +282,13 @@ export function summarizeHealth(runs, { members }) {
       probesNon200: rs.reduce((a, r) => a + (r.probes?.non200 ?? 0), 0),
       probedPathsMin: Math.min(...rs.map((r) => r.probes?.distinctPaths ?? 0)),
       nginxCpuPercent: meanOf(rs.map((r) => r.helperCpu?.nginx?.percent)),
+      burnCpuPercent: meanOf(rs.map((r) => r.helperCpu?.burn?.percent)),
     };
   };
   const off = mode('off');
   const on = mode('on');
-  const out = { members, off, on, goals: [], warnings: [] };
+  const control = mode('control');
+  const out = { members, off, on, control, goals: [], warnings: [] };
   const idles = runs.filter((r) => r.mode === 'on' && r.idle).map((r) => r.idle);
   if (idles.length) {
     const lines = idles.flatMap((i) => i.stats ?? []);
@@ -314,13 +316,19 @@ export function summarizeHealth(runs, { members }) {
     out.cpuDropPercent = off.cpuMicrosPerQuery > 0 && on.cpuMicrosPerQuery > 0 ? 100 * (1 - off.cpuMicrosPerQuery / on.cpuMicrosPerQuery) : undefined;
     // the same drop round by round (each round measures both, one right after the other)
     const rounds = [...new Set(runs.map((r) => r.round))].sort((a, b) => a - b);
-    out.perRoundDropPercent = rounds
-      .map((round) => {
-        const a = runs.find((r) => r.round === round && r.mode === 'off');
-        const b = runs.find((r) => r.round === round && r.mode === 'on');
-        return a && b ? 100 * (1 - b.qps / a.qps) : undefined;
-      })
-      .filter((x) => x !== undefined);
+    const perRound = (m) =>
+      rounds
+        .map((round) => {
+          const a = runs.find((r) => r.round === round && r.mode === 'off');
+          const b = runs.find((r) => r.round === round && r.mode === m);
+          return a && b ? 100 * (1 - b.qps / a.qps) : undefined;
+        })
+        .filter((x) => x !== undefined);
+    out.perRoundDropPercent = perRound('on');
+    if (control) {
+      out.controlDropPercent = 100 * (1 - control.qps / off.qps);
+      out.perRoundControlDropPercent = perRound('control');
+    }
     out.goals.push({
       text: `qps drop < ${GOALS.healthDropPercent}%`,
       value: out.qpsDropPercent,
@@ -331,7 +339,7 @@ export function summarizeHealth(runs, { members }) {
   if (on && on.membersUpMin < members) {
     out.warnings.push(`only ${fmtInt(on.membersUpMin)} of ${fmtInt(members)} members were up at some point during the runs (at most ${fmtInt(on.membersDownMax)} down): probes failed or were late`);
   }
-  for (const [label, agg] of [['off', off], ['on', on]]) {
+  for (const [label, agg] of [['off', off], ['on', on], ['control', control]]) {
     if (!agg) continue;
     const other = Object.entries(agg.rcodes).filter(([k]) => k !== 'NOERROR');
     if (other.length > 0) out.warnings.push(`health checks ${label}: Meridian answered ${other.map(([k, v]) => `${k} ×${v}`).join(', ')}`);
@@ -390,6 +398,7 @@ function healthRows(h) {
     cells[3] = '—';
     rows.push(cells);
   }
+  if (h.control) rows.push(healthCells(`control: off, burn.mjs at ${fmtPct(h.control.burnCpuPercent)}`, h.control, h.members, false));
   return rows;
 }
 
@@ -407,6 +416,13 @@ export function healthVerdict(h, ok, miss) {
         `${Math.round(h.idle.cpuMicrosPerProbe)} µs of Meridian CPU per probe`,
     );
   }
+  if (h.controlDropPercent !== undefined) {
+    const rounds = h.perRoundControlDropPercent.length > 1 ? `; per round ${h.perRoundControlDropPercent.map((d) => `${d.toFixed(1)}%`).join(', ')}` : '';
+    lines.push(
+      `control: health checks off and the same CPU burnt by another process (burn.mjs, ${fmtPct(h.control.burnCpuPercent)} of a core): ` +
+        `qps drop ${h.controlDropPercent.toFixed(1)}%${rounds}`,
+    );
+  }
   for (const w of h.warnings) lines.push(`warning: ${w}`);
   return lines;
 }
@@ -418,7 +434,9 @@ export const HEALTH_NOTE =
   'loop reads about 10.2 ms: subtract 10 for the delay proper. Members up: min–max over those lines. ' +
   'probes/s: requests in nginx\'s access log during the runs. CPU: Meridian\'s CPU time / run time; ' +
   'nginx CPU: the health-check backend\'s, on the same machine. "on, no queries": the same health-on ' +
-  'process watched for a few seconds before its warm-up, with no load: the cost of probing alone.';
+  'process watched for a few seconds before its warm-up, with no load: the cost of probing alone. ' +
+  '"control": Meridian with health checks off while bench/lib/burn.mjs, a separate process, burns what ' +
+  'probing alone took (Meridian + nginx) in bursts every 10 ms: what that much CPU costs this machine\'s qps, whoever spends it.';
 
 export function healthTextTable(h) {
   const data = [HEALTH_COLUMNS, ...healthRows(h)];
@@ -444,7 +462,9 @@ export function describeHealthSetup(meta) {
   return [
     `zone ${hm.zone}: pool ${hm.pool} of ${fmtInt(hm.members)} members, each with its own http check (GET /m/N on 127.0.0.1:${hm.nginx.port}, expect 200 "ok"), interval ${hm.interval}, timeout ${hm.timeout}`,
     `backend: ${hm.nginx.version ?? 'nginx'}, 1 worker process, \`location /m/ { return 200 "ok"; }\``,
-    `rounds: ${hm.rounds} × ${hm.duration} s per mode, a fresh Meridian per run (off then on in odd rounds, on then off in even ones), ` +
+    `rounds: ${hm.rounds} × ${hm.duration} s per mode, a fresh Meridian per run (` +
+      (hm.control ? 'off, on, control in odd rounds, on, control, off in even ones' : 'off then on in odd rounds, on then off in even ones') +
+      '), ' +
       `${hm.warmup} s warm-up each; health on: measured once all ${fmtInt(hm.members)} members were up`,
     `queries: ${hm.queries}`,
   ];

@@ -210,6 +210,32 @@ test('summarizeHealth: drop, loop delay from the stats lines, goal, warnings', (
   assert.match(healthMarkdownTable(h), /❌/);
 });
 
+test('summarizeHealth: the control run, its drop against the off runs, round by round, in both tables', () => {
+  const runs = [
+    run('health', 'meridian', 1000, { round: 1, mode: 'off' }),
+    run('health', 'meridian', 850, { round: 1, mode: 'on' }),
+    run('health', 'meridian', 700, { round: 1, mode: 'control', helperCpu: { nginx: { seconds: 0, percent: 0 }, burn: { seconds: 0.18, percent: 18 } }, burnTargetPercent: 18.4 }),
+    run('health', 'meridian', 900, { round: 2, mode: 'on' }),
+    run('health', 'meridian', 800, { round: 2, mode: 'control', helperCpu: { burn: { seconds: 0.16, percent: 16 } } }),
+    run('health', 'meridian', 1000, { round: 2, mode: 'off' }),
+  ];
+  const h = summarizeHealth(runs, { members: 2000 });
+  assert.equal(h.control.qps, 750);
+  assert.equal(h.control.burnCpuPercent, 17);
+  assert.ok(Math.abs(h.controlDropPercent - 25) < 1e-9);
+  assert.deepEqual(h.perRoundControlDropPercent.map((d) => Math.round(d * 10) / 10), [30, 20]);
+  // the health drop is still against the off runs only
+  assert.deepEqual(h.perRoundDropPercent.map((d) => Math.round(d * 10) / 10), [15, 10]);
+  const text = healthTextTable(h);
+  assert.match(text, /control: off, burn\.mjs at 17% +750 /);
+  assert.match(text, /control: health checks off and the same CPU burnt by another process \(burn\.mjs, 17% of a core\): qps drop 25\.0%; per round 30\.0%, 20\.0%/);
+  assert.match(healthMarkdownTable(h), /\| control: off, burn\.mjs at 17% \| 750 \|/);
+  // without control runs there is no control line
+  const plain = summarizeHealth(runs.filter((r) => r.mode !== 'control'), { members: 2000 });
+  assert.equal(plain.control, undefined);
+  assert.doesNotMatch(healthTextTable(plain), /control/);
+});
+
 test('summarizeHealth meets the goal under 10%', () => {
   const runs = [run('health', 'meridian', 1000, { round: 1, mode: 'off' }), run('health', 'meridian', 920, { round: 1, mode: 'on' })];
   const h = summarizeHealth(runs, { members: 2000 });
