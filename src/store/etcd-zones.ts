@@ -19,6 +19,8 @@ const CACHE_FILE = 'etcd-zones.json';
 export class EtcdZoneSource {
   private readonly zones = new Map<string, StoredZone>();
   private saveTimer: NodeJS.Timeout | undefined;
+  /** the copy's writes, one after another; never rejects */
+  private saving: Promise<void> = Promise.resolve();
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -80,25 +82,31 @@ export class EtcdZoneSource {
 
   private scheduleSave(): void {
     if (!this.cacheFile || this.saveTimer) return;
-    this.saveTimer = setTimeout(() => void this.save(), 100);
+    this.saveTimer = setTimeout(() => this.save(), 100);
   }
 
-  /** Write the copy now (a change within the last 100 ms is in it). */
-  private save(): Promise<void> {
+  /** Write the copy of the zones as they are now, after any write still under way. */
+  private save(): void {
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     const file = this.cacheFile;
-    if (!file) return Promise.resolve();
+    if (!file) return;
     const body = JSON.stringify({ revision: this.store.status().revision, zones: [...this.zones.values()] });
-    return writeFileAtomic(file, body, 0o600).catch((err) => this.opts.logger.warn({ err: (err as Error).message, file }, 'could not save the etcd zone copy'));
+    this.saving = this.saving
+      .then(() => writeFileAtomic(file, body, 0o600))
+      .catch((err) => this.opts.logger.warn({ err: (err as Error).message, file }, 'could not save the etcd zone copy'));
   }
 
-  /** Stop following etcd; a copy still waiting to be written (a change of the last 100 ms) is written first. */
+  /**
+   * Stop following etcd. Resolves once the copy is on disk: a write under way is awaited and one
+   * still waiting for its 100 ms (a change just before the stop) is done now, so the process can
+   * exit without losing the last change seen.
+   */
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
-    const pending = this.saveTimer ? this.save() : undefined;
+    if (this.saveTimer) this.save();
     this.store.close();
-    await pending;
+    await this.saving;
   }
 }
