@@ -31,6 +31,7 @@ import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
 import { Reader } from 'maxmind';
 import { parse as parseYaml } from 'yaml';
+import { mulberry32 } from '../zones/generate.mjs';
 import { queryFor, queryTemplate } from './ecsload.mjs';
 import { ensureBuilt, startMeridian } from './meridian.mjs';
 import { cpuSeconds, freePort, log, makeTempDir, runCommand, stopProcess, systemBusySeconds } from './proc.mjs';
@@ -70,17 +71,7 @@ const fmt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') :
 // ---------------------------------------------------------------------------------------------
 // Subnets and the expected site
 
-/** Mulberry32: a small seeded PRNG, floats in [0, 1). */
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 // special-use IPv4 ranges (Meridian places these at the default site without a lookup)
 const SPECIAL = [

@@ -127,8 +127,8 @@ function masterZone() {
   return L.join('\n') + '\n';
 }
 
-/** Small seeded PRNG (mulberry32) so the query files are reproducible. */
-function prng(seed) {
+/** Mulberry32, a small seeded PRNG (floats in [0, 1)): the query files and the geo group's subnets are reproducible. */
+export function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -147,7 +147,7 @@ function queryFile(title, lines) {
 
 /** The static mix: 70% A, 10% AAAA, 10% MX, 10% TXT, all names that exist. */
 function staticQueries() {
-  const rnd = prng(1035);
+  const rnd = mulberry32(1035);
   const pick = (arr) => arr[Math.floor(rnd() * arr.length)];
   const a = STATIC.filter(([, t]) => t === 'A').map(([n]) => n);
   const aaaa = STATIC.filter(([, t]) => t === 'AAAA').map(([n]) => n);
@@ -164,7 +164,7 @@ function staticQueries() {
 }
 
 function nxdomainQueries() {
-  const rnd = prng(2308);
+  const rnd = mulberry32(2308);
   const lines = [];
   for (let i = 0; i < 1000; i++) {
     const label = Math.floor(rnd() * 2 ** 32).toString(36);
