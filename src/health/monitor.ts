@@ -72,6 +72,11 @@ interface Entry {
   removed: boolean;
 }
 
+/** The wake gap unless a tenth of an interval is shorter (ms). */
+const DEFAULT_WAKE_GAP_MS = 100;
+
+const intervalOf = (target: CheckTarget): number => Math.max(1, target.check.intervalMs || 0);
+
 /** A target's controller serves this many probes at most, so listeners a checker leaves behind stay few. */
 const MAX_CONTROLLER_USES = 8;
 
@@ -442,11 +447,6 @@ export class HealthMonitor {
     if (view.ready && !this.readySettled) this.settleReady();
   }
 }
-
-/** The wake gap unless a tenth of an interval is shorter (ms). */
-const DEFAULT_WAKE_GAP_MS = 100;
-
-const intervalOf = (target: CheckTarget): number => Math.max(1, target.check.intervalMs || 0);
 
 function toResult(outcome: Exclude<Outcome<CheckResult>, { kind: 'aborted' }>, timeoutMs: number, elapsed: number): CheckResult {
   if (outcome.kind === 'done') return checkerResult(outcome.value, elapsed);
